@@ -1,0 +1,37 @@
+# Developer entry points. `make run` and `make test` do all of their own set-up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install run test lint format bench screenshots image clean
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --requirement requirements/base.txt --requirement requirements/dev.txt
+	touch $@
+
+install: $(STAMP)
+
+## Run both roles locally on SQLite: API on :8001, UI on :8000. Ctrl-C stops both.
+run: install
+	$(BIN)/python deploy/run_local.py
+
+## Lint, then the whole suite: API-role tests, then UI-role tests.
+test: install lint
+	TASKMANAGER_ROLE=api $(BIN)/pytest
+	TASKMANAGER_ROLE=ui $(BIN)/pytest tests/ui
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	TASKMANAGER_ROLE=api DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) data staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""Run both roles locally on SQLite: migrate, create a demo user, start API and UI.
+
+Used by `make run`. The API role listens on :8001 and the UI role on :8000;
+the UI reaches the API over HTTP exactly as in the cluster. Ctrl-C stops both.
+"""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+API_PORT = int(os.environ.get("API_PORT", "8001"))
+UI_PORT = int(os.environ.get("UI_PORT", "8000"))
+DEMO_USERNAME = "demo"
+
+
+def main() -> int:
+    DATA.mkdir(exist_ok=True)
+    secret_file = DATA / "secret-key"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(50))
+    demo_password = secrets.token_urlsafe(12)
+    base = {
+        **os.environ,
+        "SECRET_KEY": secret_file.read_text().strip(),
+        "DEBUG": os.environ.get("DEBUG", "false"),
+        "ALLOWED_HOSTS": "localhost,127.0.0.1,[::1]",
+        "PYTHONUNBUFFERED": "1",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_WORKER_TMP_DIR": str(DATA),
+    }
+    api = {**base, "TASKMANAGER_ROLE": "api", "PORT": str(API_PORT)}
+    api.setdefault("DATABASE_URL", f"sqlite:///{DATA / 'taskmanager.sqlite3'}")
+    ui = {**base, "TASKMANAGER_ROLE": "ui", "PORT": str(UI_PORT)}
+    ui["TASKMANAGER_API_URL"] = f"http://127.0.0.1:{API_PORT}"
+
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=api, check=True)
+    for env in (api, ui):
+        subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
+    subprocess.run(
+        [*manage, "ensure_admin", "--username", DEMO_USERNAME],
+        env={**api, "TASKMANAGER_ADMIN_PASSWORD": demo_password},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+    gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py")]
+    processes = [
+        subprocess.Popen(gunicorn, env=api, cwd=ROOT),
+        subprocess.Popen(gunicorn, env=ui, cwd=ROOT),
+    ]
+    print(
+        f"\n  UI:        http://127.0.0.1:{UI_PORT}/\n"
+        f"  API:       http://127.0.0.1:{API_PORT}/api/v1/  (docs: /api/v1/docs/)\n"
+        f"  Admin:     http://127.0.0.1:{API_PORT}/admin/\n"
+        f"  Demo user: {DEMO_USERNAME} / {demo_password}  (new password on every start; also an admin)\n"
+        "  Ctrl-C stops both.\n",
+        flush=True,
+    )
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+    return 0 if all(p.returncode in (0, -signal.SIGTERM) for p in processes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

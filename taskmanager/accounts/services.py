@@ -1,0 +1,60 @@
+"""Users and their API tokens.
+
+Tokens are django-rest-knox tokens: the client gets the token once, the
+database keeps only its digest, and each has an expiry.
+"""
+
+from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from knox.models import AuthToken
+
+
+class InvalidCredentials(Exception):
+    pass
+
+
+def user_register(*, username: str, password: str, email: str = ""):
+    User = get_user_model()
+    username = username.strip()
+    candidate = User(username=username, email=email)
+    errors = {}
+    try:
+        User.username_validator(username)
+    except ValidationError as error:
+        errors["username"] = error.messages
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as error:
+        errors["password"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, password=password, email=email)
+    except IntegrityError:
+        raise ValidationError({"username": ["A user with that username already exists."]}) from None
+
+
+def token_create(*, username: str, password: str, request=None) -> tuple[str, AuthToken]:
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise InvalidCredentials()
+    instance, token = AuthToken.objects.create(user=user)
+    return token, instance
+
+
+def token_revoke(*, token: AuthToken) -> None:
+    token.delete()
+
+
+def user_ensure_admin(*, username: str, password: str, email: str = "") -> bool:
+    """Create the first admin, or reset its password; returns True when created."""
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={"email": email})
+    user.is_staff = user.is_superuser = user.is_active = True
+    if email:
+        user.email = email
+    user.set_password(password)
+    user.save()
+    return created

@@ -1,0 +1,24 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from taskmanager.api.views import auth, tasks
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
+    path("auth/register/", auth.RegisterView.as_view(), name="auth-register"),
+    path("me/", auth.MeView.as_view(), name="me"),
+    path("tasks/", tasks.TaskListView.as_view(), name="task-list"),
+    path("tasks/bulk/", tasks.TaskBulkView.as_view(), name="task-bulk"),
+    path("tasks/clear-completed/", tasks.TaskClearCompletedView.as_view(), name="task-clear-completed"),
+    path("tasks/stats/", tasks.TaskStatsView.as_view(), name="task-stats"),
+    path("tasks/<uuid:pk>/", tasks.TaskDetailView.as_view(), name="task-detail"),
+    path("tags/", tasks.TagListView.as_view(), name="tag-list"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[]),
+        name="docs",
+    ),
+]

@@ -1,0 +1,44 @@
+"""Request ids: taken from X-Request-ID or made, echoed back, and put in every log line.
+
+The UI forwards its id to the API, so one user action can be followed
+through both roles' logs.
+"""
+
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+
+HEADER = "X-Request-ID"
+_META_KEY = "HTTP_X_REQUEST_ID"
+# Accept only ids that are safe to echo into headers and logs.
+_VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
+
+
+def request_id_for(meta) -> str:
+    candidate = meta.get(_META_KEY, "")
+    return candidate if _VALID_ID.match(candidate) else uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request_id_for(request.META)
+        request.request_id = request_id
+        token = current_request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response[HEADER] = request_id
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record):
+        record.request_id = current_request_id.get()
+        return True

@@ -1,0 +1,262 @@
+"""Settings for both roles, read from the environment (12-factor).
+
+Everything that differs between deployments comes from environment variables
+through one ``environ.Env``; what differs between the two roles follows from
+``TASKMANAGER_ROLE`` alone (see ``roles.py``).
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from taskmanager.config.roles import API, UI, current_role
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+env = environ.Env()
+env_file = env.str("TASKMANAGER_ENV_FILE", default="")
+if env_file:
+    environ.Env.read_env(env_file)
+
+ROLE = current_role()
+DEBUG = env.bool("DEBUG", default=False)
+
+# A default key would let anyone forge sessions, so only DEBUG may run without one.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random value "
+            '(python -c "import secrets; print(secrets.token_urlsafe(50))"); '
+            "only DEBUG=true may run without one."
+        )
+    SECRET_KEY = "insecure-development-key-used-only-with-DEBUG"  # noqa: S105 (DEBUG only)
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Applications: each role installs only what it serves -------------------
+COMMON_APPS = [
+    "django.contrib.staticfiles",
+    "django.contrib.messages",
+    "taskmanager.health",
+]
+ROLE_APPS = {
+    API: [
+        "django.contrib.admin",
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "django.contrib.sessions",
+        "rest_framework",
+        "knox",
+        "django_filters",
+        "drf_spectacular",
+        "drf_spectacular_sidecar",
+        "taskmanager.tasks",
+        "taskmanager.api",
+    ],
+    UI: [
+        "taskmanager.ui",
+    ],
+}
+INSTALLED_APPS = COMMON_APPS + ROLE_APPS[ROLE]
+
+ROLE_MIDDLEWARE = {
+    API: [
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+    ],
+    UI: [
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "taskmanager.ui.middleware.ApiErrorMiddleware",
+    ],
+}
+MIDDLEWARE = [
+    # Probes reach pods by IP, so health answers before Host validation.
+    "taskmanager.health.middleware.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "taskmanager.config.request_id.RequestIdMiddleware",
+    *ROLE_MIDDLEWARE[ROLE],
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = f"taskmanager.config.urls_{ROLE}"
+WSGI_APPLICATION = "taskmanager.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
+                *(["django.contrib.auth.context_processors.auth"] if ROLE == API else []),
+                *(["taskmanager.ui.context_processors.ui"] if ROLE == UI else []),
+            ],
+        },
+    }
+]
+
+# --- Database: only the API role has one ---------------------------------------
+if ROLE == API:
+    DATABASES = {
+        "default": env.db(
+            "DATABASE_URL",
+            default=f"sqlite:///{BASE_DIR / 'data' / 'taskmanager.sqlite3'}",
+        )
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
+        )
+else:
+    # The UI role must never open a database connection; with no DATABASES any
+    # ORM use fails loudly instead of quietly creating a local file.
+    DATABASES = {}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Sessions, cookies, security headers -----------------------------------------
+if ROLE == UI:
+    # Signed cookies keep the UI role free of any database.
+    SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+SESSION_COOKIE_NAME = f"taskmanager_{ROLE}_session"
+CSRF_COOKIE_NAME = f"taskmanager_{ROLE}_csrftoken"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Internationalisation and time: stored and returned in UTC -------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files: collected at build time, served by WhiteNoise -----------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles" / ROLE)))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": env.str(
+            "STATICFILES_STORAGE",
+            default="whitenoise.storage.CompressedManifestStaticFilesStorage",
+        )
+    },
+}
+WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365  # names are content-hashed, so cache forever
+
+# --- Request size: bodies above this answer 413 --------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
+
+# --- The API ---------------------------------------------------------------------
+TASKMANAGER_ALLOW_SIGNUP = env.bool("TASKMANAGER_ALLOW_SIGNUP", default=True)
+TASKMANAGER_TOKEN_TTL_HOURS = env.int("TASKMANAGER_TOKEN_TTL_HOURS", default=24)
+
+if ROLE == API:
+    from datetime import timedelta
+
+    REST_FRAMEWORK = {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "taskmanager.api.authentication.BearerTokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+        "DEFAULT_RENDERER_CLASSES": [
+            "drf_orjson_renderer.renderers.ORJSONRenderer",
+            "rest_framework.renderers.BrowsableAPIRenderer",
+        ],
+        "DEFAULT_PARSER_CLASSES": ["taskmanager.api.parsers.BoundedJSONParser"],
+        "DEFAULT_PAGINATION_CLASS": "taskmanager.api.pagination.TaskPagination",
+        "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+        "EXCEPTION_HANDLER": "taskmanager.api.errors.exception_handler",
+        "DATETIME_FORMAT": "iso-8601",
+        "UNAUTHENTICATED_USER": None,
+        "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    }
+    REST_KNOX = {
+        "AUTH_HEADER_PREFIX": "Bearer",
+        "TOKEN_TTL": timedelta(hours=TASKMANAGER_TOKEN_TTL_HOURS),
+        "AUTO_REFRESH": False,
+    }
+    SPECTACULAR_SETTINGS = {
+        "TITLE": "taskmanager API",
+        "DESCRIPTION": "Multi-user task manager. Authenticate with `Authorization: Bearer <token>`.",
+        "VERSION": "1",
+        "SERVE_INCLUDE_SCHEMA": False,
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "COMPONENT_SPLIT_REQUEST": True,
+    }
+
+# --- The UI ---------------------------------------------------------------------
+if ROLE == UI:
+    TASKMANAGER_API_URL = env.str(
+        "TASKMANAGER_API_URL", default="http://127.0.0.1:8001" if DEBUG else ""
+    ).rstrip("/")
+    if not TASKMANAGER_API_URL:
+        raise ImproperlyConfigured(
+            "TASKMANAGER_API_URL is not set; the UI role needs the API role's base URL "
+            "(for example http://taskmanager-api:8000)."
+        )
+    TASKMANAGER_API_CONNECT_TIMEOUT = env.float("TASKMANAGER_API_CONNECT_TIMEOUT", default=1.0)
+    TASKMANAGER_API_READ_TIMEOUT = env.float("TASKMANAGER_API_READ_TIMEOUT", default=5.0)
+    LOGIN_URL = "ui:login"
+
+# --- Logging: one line per event on stdout, with the request id ------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "taskmanager.config.request_id.RequestIdLogFilter"}},
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s role="
+            + ROLE
+            + " request_id=%(request_id)s %(message)s",
+        }
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

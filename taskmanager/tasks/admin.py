@@ -1,0 +1,40 @@
+from django.contrib import admin, messages
+
+from taskmanager.tasks.models import Tag, Task
+from taskmanager.tasks.services import tasks_set_completed
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ("title", "owner_name", "priority", "completed", "due_date", "updated_at")
+    list_filter = ("completed", "priority", "due_date", ("owner", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("title", "description", "owner__username", "tags__name")
+    list_select_related = ("owner",)
+    autocomplete_fields = ("owner",)
+    filter_horizontal = ("tags",)
+    readonly_fields = ("id", "completed_at", "created_at", "updated_at", "version")
+    date_hierarchy = "created_at"
+    actions = ("mark_completed", "mark_open")
+    list_per_page = 50
+
+    @admin.display(description="Owner", ordering="owner__username")
+    def owner_name(self, task):
+        return task.owner.get_username()
+
+    @admin.action(description="Mark selected tasks as completed")
+    def mark_completed(self, request, queryset):
+        changed = tasks_set_completed(queryset, completed=True)
+        self.message_user(request, f"{changed} task(s) marked as completed.", messages.SUCCESS)
+
+    @admin.action(description="Reopen selected tasks")
+    def mark_open(self, request, queryset):
+        changed = tasks_set_completed(queryset, completed=False)
+        self.message_user(request, f"{changed} task(s) reopened.", messages.SUCCESS)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner")
+    list_filter = (("owner", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "owner__username")
+    list_select_related = ("owner",)

@@ -1,0 +1,2 @@
+def ui(request):
+    return {}

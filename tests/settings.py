@@ -1,0 +1,39 @@
+"""Settings for the test suite: the real settings module, with test defaults in the environment.
+
+The suite runs against PostgreSQL. Outside CI, a machine without one falls
+back to SQLite with a warning; in CI (CI=true) a missing PostgreSQL fails.
+"""
+
+import os
+import socket
+import warnings
+from urllib.parse import urlparse
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/taskmanager")
+
+os.environ.setdefault("TASKMANAGER_ROLE", "api")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-deployment")
+os.environ.setdefault("TASKMANAGER_API_URL", "http://api.test")
+# Tests render templates without running collectstatic first.
+os.environ.setdefault("STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage")
+
+
+def _postgres_answers(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+if "DATABASE_URL" not in os.environ:
+    if os.environ.get("CI") == "true" or _postgres_answers(POSTGRES_URL):
+        os.environ["DATABASE_URL"] = POSTGRES_URL
+    else:
+        warnings.warn(f"No PostgreSQL at {POSTGRES_URL}; running the suite on SQLite.", stacklevel=1)
+        os.environ["DATABASE_URL"] = "sqlite://:memory:"
+
+from taskmanager.config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
