@@ -10,12 +10,14 @@ trace goes to the log with the request id.
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from taskmanager.api.parsers import RequestTooLarge
 from taskmanager.tasks.services import PreconditionFailed
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,9 @@ def exception_handler(exc, context):
         return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own bound, met when DRF reads the body through request.body.
+        exc = RequestTooLarge()
 
     response = drf_exception_handler(exc, context)
     if response is None:

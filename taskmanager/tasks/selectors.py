@@ -12,7 +12,6 @@ def task_list(*, owner) -> QuerySet[Task]:
     """The owner's tasks in the default order, with tags fetched in one extra query."""
     return (
         Task.objects.filter(owner=owner)
-        .defer("owner")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
     )
 

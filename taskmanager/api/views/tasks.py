@@ -19,7 +19,7 @@ from taskmanager.api.serializers import (
     TaskOutputSerializer,
 )
 from taskmanager.tasks import selectors, services
-from taskmanager.tasks.models import Task
+from taskmanager.tasks.models import Priority, Task
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -95,7 +95,7 @@ class TaskDetailView(APIView):
         return _task_response(selectors.task_get(owner=request.user, task_id=pk))
 
 
-_PUT_DEFAULTS = {"description": "", "priority": "medium", "completed": False, "due_date": None, "tags": []}
+_PUT_DEFAULTS = {"description": "", "priority": Priority.MEDIUM, "completed": False, "due_date": None, "tags": []}
 
 
 class TaskBulkView(APIView):
