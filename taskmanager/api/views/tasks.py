@@ -95,7 +95,13 @@ class TaskDetailView(APIView):
         return _task_response(selectors.task_get(owner=request.user, task_id=pk))
 
 
-_PUT_DEFAULTS = {"description": "", "priority": Priority.MEDIUM, "completed": False, "due_date": None, "tags": []}
+_PUT_DEFAULTS = {
+    "description": "",
+    "priority": Priority.MEDIUM,
+    "completed": False,
+    "due_date": None,
+    "tags": [],
+}
 
 
 class TaskBulkView(APIView):
