@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
+from django.db.models import F
 
 from taskmanager.tasks.models import Tag, Task
-from taskmanager.tasks.services import tasks_set_completed
+from taskmanager.tasks.services import completed_at_for, tasks_set_completed
 
 
 @admin.register(Task)
@@ -16,6 +17,15 @@ class TaskAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ("mark_completed", "mark_open")
     list_per_page = 50
+
+    def save_model(self, request, obj, form, change):
+        # Admin edits follow the same rules as API writes: a consistent
+        # completion time and a new version on every change.
+        obj.completed_at = completed_at_for(obj.completed, obj.completed_at)
+        if change:
+            obj.version = F("version") + 1
+        super().save_model(request, obj, form, change)
+        obj.refresh_from_db(fields=["version"])
 
     @admin.display(description="Owner", ordering="owner__username")
     def owner_name(self, task):

@@ -6,7 +6,7 @@ never lose an update by reading, modifying and writing back across requests.
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -82,8 +82,8 @@ def task_update(*, owner, task_id, changes: dict, expected_etag: str | None = No
     with transaction.atomic():
         task = task_get_for_update(owner=owner, task_id=task_id)
         _check_precondition(task, expected_etag)
-        if "completed" in fields and fields["completed"] != task.completed:
-            fields["completed_at"] = timezone.now() if fields["completed"] else None
+        if "completed" in fields:
+            fields["completed_at"] = completed_at_for(fields["completed"], task.completed_at)
         for name, value in fields.items():
             setattr(task, name, value)
         task.version = F("version") + 1
@@ -92,6 +92,13 @@ def task_update(*, owner, task_id, changes: dict, expected_etag: str | None = No
             task.tags.set(_tags_for(owner, tag_names))
         task.refresh_from_db(fields=["version", "updated_at", "priority_rank"])
     return task
+
+
+def completed_at_for(completed: bool, current: datetime | None) -> datetime | None:
+    """When a task with this completion state was completed: kept if already set, now if newly done."""
+    if not completed:
+        return None
+    return current or timezone.now()
 
 
 def task_delete(*, owner, task_id, expected_etag: str | None = None) -> None:
