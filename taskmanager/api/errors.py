@@ -59,13 +59,35 @@ def exception_handler(exc, context):
         )
 
     if isinstance(exc, exceptions.ValidationError):
-        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = {str(name): _messages(errors) for name, errors in detail.items()}
         response.data = error_body(response.status_code, "invalid", "The request has invalid fields.", fields)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         response.data = error_body(response.status_code, _code(code), str(detail))
     return response
+
+
+def _messages(errors) -> list[str]:
+    """Flatten one field's errors to a list of strings.
+
+    A list field reports errors per item as ``{index: [...]}``; clients get
+    plain messages that say which item failed (and JSON has no integer keys).
+    """
+    if isinstance(errors, dict):
+        return [
+            f"{_item_label(key)}: {message}"
+            for key, nested in errors.items()
+            for message in _messages(nested)
+        ]
+    if isinstance(errors, list | tuple):
+        return [message for item in errors for message in _messages(item)]
+    return [str(errors)]
+
+
+def _item_label(key) -> str:
+    return f"Item {key + 1}" if isinstance(key, int) else str(key)
 
 
 def _code(code) -> str:
