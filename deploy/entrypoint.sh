@@ -1,0 +1,64 @@
+#!/bin/sh
+# The image's one entry point, for both roles (TASKMANAGER_ROLE=api|ui).
+#
+#   serve (default)      gunicorn for $TASKMANAGER_ROLE on $PORT
+#   migrate [args]       apply migrations under a database lock, then exit (api role)
+#   ensure-admin [args]  create or update the admin account from TASKMANAGER_ADMIN_* (api role)
+#   manage <args>        any management command, e.g. `manage check --deploy`
+#
+# Every command replaces this shell (exec), so the server is PID 1 and gets
+# SIGTERM straight from the container runtime.
+set -eu
+
+app_dir=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+cd "$app_dir"
+
+usage() {
+    cat <<'USAGE'
+usage: entrypoint.sh [serve | migrate | ensure-admin | manage <command> [args...]]
+
+  serve           run gunicorn for the role in TASKMANAGER_ROLE (api or ui); the default
+  migrate         apply database migrations under a lock, then exit (api role)
+  ensure-admin    create or update the admin account from TASKMANAGER_ADMIN_* (api role)
+  manage ARGS     run `manage.py ARGS`
+USAGE
+}
+
+require_api_role() {
+    if [ "${TASKMANAGER_ROLE:-}" != "api" ]; then
+        echo "entrypoint.sh: '$1' needs TASKMANAGER_ROLE=api (it is '${TASKMANAGER_ROLE:-unset}')" >&2
+        exit 2
+    fi
+}
+
+command=${1:-serve}
+if [ $# -gt 0 ]; then shift; fi
+
+case "$command" in
+    serve)
+        exec gunicorn --config "$app_dir/deploy/gunicorn.conf.py" "$@"
+        ;;
+    migrate)
+        require_api_role migrate
+        exec python manage.py migrate_with_lock --noinput "$@"
+        ;;
+    ensure-admin)
+        require_api_role ensure-admin
+        exec python manage.py ensure_admin "$@"
+        ;;
+    manage)
+        if [ $# -eq 0 ]; then
+            echo "entrypoint.sh: 'manage' needs a management command, e.g. 'manage check'" >&2
+            exit 2
+        fi
+        exec python manage.py "$@"
+        ;;
+    -h | --help | help)
+        usage
+        ;;
+    *)
+        echo "entrypoint.sh: unknown command '$command'" >&2
+        usage >&2
+        exit 2
+        ;;
+esac
