@@ -66,10 +66,14 @@ RUN python -m compileall -q --invalidation-mode checked-hash manage.py deploy ta
       python manage.py collectstatic --noinput --verbosity 0 || exit 1; \
     done
 
-# Last, so a new revision changes only the image's metadata, not a cached layer.
+# Last, so a new revision rebuilds only these two small steps. The file lets a
+# running container tell what it is; writing it is also what keeps the labels
+# current under podman, whose layer cache notices changed build arguments only
+# in RUN steps.
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG SOURCE_URL=unknown
+RUN printf 'version=%s\nrevision=%s\nsource=%s\n' "$VERSION" "$REVISION" "$SOURCE_URL" > /app/build-info
 LABEL org.opencontainers.image.title="taskmanager" \
       org.opencontainers.image.description="Multi-user task manager: the API role and the UI role in one image (TASKMANAGER_ROLE=api|ui)." \
       org.opencontainers.image.version="${VERSION}" \
