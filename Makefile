@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint format bench screenshots image clean
+.PHONY: install run test lint format bench screenshots image clean checkov
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,12 +15,24 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 
 install: $(STAMP)
 
+## checkov (Kubernetes manifest scanner) in its own venv: its dependencies must not
+## constrain the application's pins. tests/deploy runs it on the rendered overlays.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_STAMP): requirements/checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --requirement requirements/checkov.txt
+	touch $@
+
+checkov: $(CHECKOV_STAMP)
+
 ## Run both roles locally on SQLite: API on :8001, UI on :8000. Ctrl-C stops both.
 run: install
 	$(BIN)/python deploy/run_local.py
 
 ## Lint, then the whole suite: API-role tests, then UI-role tests.
-test: install lint
+test: install checkov lint
 	TASKMANAGER_ROLE=api $(BIN)/pytest
 	TASKMANAGER_ROLE=ui $(BIN)/pytest tests/ui
 
@@ -34,4 +46,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) data staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) data staticfiles .pytest_cache .ruff_cache
