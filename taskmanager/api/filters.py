@@ -1,6 +1,7 @@
 """Query-string filters and orderings for the task list."""
 
 import django_filters
+from django import forms
 from django.db.models import F, Q
 from rest_framework.exceptions import ValidationError
 
@@ -17,17 +18,39 @@ ORDERINGS = {
 }
 
 
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false``; anything else is an error.
+
+    django-filter's own boolean filter reads an unknown value as "no filter",
+    which would answer ``completed=maybe`` with every task.
+    """
+
+    VALUES = {"true": True, "false": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("Use true or false.", code="invalid") from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class PriorityListFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     pass
 
 
 class TaskFilter(django_filters.FilterSet):
-    completed = django_filters.BooleanFilter()
+    completed = StrictBooleanFilter()
     priority = PriorityListFilter(choices=Priority.choices, field_name="priority", lookup_expr="in")
     tag = django_filters.CharFilter(method="filter_tag")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lt")
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gt")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method="filter_overdue")
     search = django_filters.CharFilter(method="filter_search", max_length=200)
     ordering = django_filters.CharFilter(method="filter_ordering")
 
