@@ -186,16 +186,13 @@ class TestOrdering:
 class TestPagination:
     @pytest.fixture
     def many(self, user):
+        """205 tasks, newest first in list order; returns their ids in that order."""
+        tasks = Task.objects.bulk_create(Task(owner=user, title=f"Task {n}") for n in range(205))
         now = timezone.now()
-        tasks = TaskFactory.create_batch(205, owner=user)
         # Distinct creation times make the default (newest-first) order exact.
-        Task.objects.bulk_update(
-            [
-                _with_created(task, now - timedelta(seconds=index))
-                for index, task in enumerate(tasks)  # tasks[0] is the newest
-            ],
-            ["created_at"],
-        )
+        for index, task in enumerate(tasks):
+            task.created_at = now - timedelta(seconds=index)
+        Task.objects.bulk_update(tasks, ["created_at"])
         return [str(task.id) for task in tasks]
 
     def test_default_page_is_50_with_links_and_count(self, api_client, many):
@@ -241,7 +238,3 @@ class TestPagination:
         assert "completed=false" in body["next"]
         assert "ordering=title" in body["next"]
 
-
-def _with_created(task, moment):
-    task.created_at = moment
-    return task
