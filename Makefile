@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+comma := ,
 
 .PHONY: install run test lint format bench screenshots image clean checkov
 
@@ -44,6 +45,18 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Build the container image taskmanager:0.1.0 (docker when it answers, else podman).
+## BASE_IMAGE=... builds on another base; PIP_CERT=... hands pip a CA bundle as a build secret.
+IMAGE            ?= taskmanager:0.1.0
+CONTAINER_ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+image:
+	$(CONTAINER_ENGINE) build --tag $(IMAGE) \
+	  $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
+	  $(if $(PIP_CERT),--secret id=pip_cert$(comma)src=$(PIP_CERT)) \
+	  --build-arg VERSION=$$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml) \
+	  --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
+	  .
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) data staticfiles .pytest_cache .ruff_cache

@@ -9,10 +9,13 @@ image stay as build caches.
 """
 
 import html.parser
+import http.server
 import json
 import re
 import secrets
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 import httpx
@@ -160,6 +163,7 @@ def test_image_carries_no_build_or_test_tools(image):
     probe = (
         "for tool in gcc cc make pip pip3; do command -v $tool && exit 1; done; "
         "python -c 'import pytest' 2>/dev/null && exit 1; "
+        "test ! -e /app/tests && test ! -e /app/.git && test ! -e /app/requirements && "
         "test -d /app/staticfiles/api/admin && test -f /app/staticfiles/ui/staticfiles.json"
     )
     result = pm.podman("run", "--rm", *pm.RESTRICTED, "--entrypoint=/bin/sh", image.tag, "-c", probe)
@@ -354,3 +358,57 @@ def test_sigterm_stops_the_server_promptly_and_cleanly(image, migrated, role):
         assert seconds < 15, f"took {seconds:.1f} s to stop"
     finally:
         container.remove()
+
+
+class _SlowTokenEndpoint(http.server.BaseHTTPRequestHandler):
+    """Answers the UI's login call late, so a request is still in flight when SIGTERM arrives."""
+
+    received = threading.Event()
+    delay_seconds = 3.0
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.received.set()
+        threading.Event().wait(self.delay_seconds)
+        body = json.dumps({"error": {"status": 401, "code": "not_authenticated", "message": "no"}})
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def test_sigterm_lets_an_in_flight_request_finish(image):
+    """The UI container is stopped while it waits on its API; the waiting request still gets its page.
+
+    The API here is a stand-in inside the test that answers three seconds late:
+    the real API has no request slow enough to still be running when the signal lands.
+    """
+    slow_api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowTokenEndpoint)
+    threading.Thread(target=slow_api.serve_forever, daemon=True).start()
+    port = free_port()
+    api_url = f"http://127.0.0.1:{slow_api.server_port}"
+    container = pm.Container(image.tag, role_env("ui", port, TASKMANAGER_API_URL=api_url))
+    try:
+        container.start()
+        ui_url = f"http://127.0.0.1:{port}"
+        container.wait_until_serving(ui_url)
+        with httpx.Client(base_url=ui_url, timeout=HTTP_TIMEOUT) as browser, ThreadPoolExecutor(1) as pool:
+            login = form_with(browser.get("/login/").text, "password")
+            in_flight = pool.submit(
+                browser.post, "/login/", data={**login["fields"], "username": "late", "password": "late"}
+            )
+            assert _SlowTokenEndpoint.received.wait(HTTP_TIMEOUT), "the UI never called its API"
+            seconds, exit_code = container.stop(grace_seconds=30)
+            answered = in_flight.result(timeout=HTTP_TIMEOUT)
+        assert answered.status_code == 400, answered.text
+        assert "do not match" in answered.text
+        assert exit_code == 0, container.logs()
+        print(f"\nui: stopped {seconds:.1f} s after SIGTERM with a request in flight")
+    finally:
+        container.remove()
+        slow_api.shutdown()
+        slow_api.server_close()
