@@ -1,0 +1,169 @@
+"""deploy/deploy.sh, short of a real cluster: it passes shellcheck, names
+every missing tool, creates the secrets once and then keeps them, and writes
+a podman image archive under the name the kubelet looks up."""
+
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.manifests import ROOT, in_ci, kustomize_build
+
+DEPLOY = ROOT / "deploy"
+SCRIPT = DEPLOY / "deploy.sh"
+CONTAINERS_CONF = DEPLOY / "containers.conf"
+
+
+def require(tool: str) -> str:
+    path = shutil.which(tool)
+    if not path:
+        message = f"{tool} is not installed (apt-get install {tool})"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def test_shell_scripts_pass_shellcheck():
+    shellcheck = require("shellcheck")
+    scripts = sorted(DEPLOY.glob("*.sh"))
+    assert SCRIPT in scripts
+    result = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_names_every_missing_tool(tmp_path):
+    # A PATH with bash and the basic utilities, but no kind, kubectl, docker,
+    # podman or curl.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname", "sed", "grep", "cat", "env"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    project = tmp_path / "project"
+    (project / "deploy").mkdir(parents=True)
+    shutil.copy(SCRIPT, project / "deploy")
+    result = subprocess.run(
+        [str(bin_dir / "bash"), str(project / "deploy" / "deploy.sh"), "up"],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(bin_dir)},
+        check=False,
+    )
+    assert result.returncode == 1
+    for tool in ("kind", "kubectl", "docker or podman", "curl"):
+        assert f"- {tool}" in result.stderr, result.stderr
+
+
+def test_rejects_an_unknown_action():
+    result = subprocess.run(["bash", str(SCRIPT), "explode"], capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "usage" in result.stderr.lower() or "deploy.sh" in result.stderr
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the parts of the project deploy.sh reads, without real secrets."""
+    copy = tmp_path / "project"
+    shutil.copytree(ROOT / "kustomize", copy / "kustomize", ignore=shutil.ignore_patterns(".secrets"))
+    (copy / "deploy").mkdir()
+    shutil.copy(SCRIPT, copy / "deploy")
+    return copy
+
+
+def run_secrets(project: Path) -> subprocess.CompletedProcess:
+    # No kind on PATH: there is no cluster to recover secrets from.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(project)}
+    return subprocess.run(
+        ["bash", str(project / "deploy" / "deploy.sh"), "secrets"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+
+
+def read_secrets(project: Path) -> dict[str, str]:
+    directory = project / "kustomize" / "overlays" / "kind" / ".secrets"
+    return {p.name: p.read_text() for p in sorted(directory.iterdir())}
+
+
+def test_secrets_are_generated_once_then_reused(project, kubectl_available):
+    run_secrets(project)
+    first = read_secrets(project)
+    assert set(first) == {"api.env", "ui.env", "postgres-password"}
+    directory = project / "kustomize" / "overlays" / "kind" / ".secrets"
+    assert oct(directory.stat().st_mode & 0o777) == "0o700"
+    for path in directory.iterdir():
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+    password = first["postgres-password"]
+    api = dict(line.split("=", 1) for line in first["api.env"].splitlines())
+    ui = dict(line.split("=", 1) for line in first["ui.env"].splitlines())
+    assert len(password) >= 32
+    assert api["DATABASE_URL"] == f"postgres://taskmanager:{password}@postgres:5432/taskmanager"
+    assert len(api["SECRET_KEY"]) >= 50 and len(ui["SECRET_KEY"]) >= 50
+    assert api["SECRET_KEY"] != ui["SECRET_KEY"]
+    assert len(api["TASKMANAGER_ADMIN_PASSWORD"]) >= 16
+
+    run_secrets(project)
+    assert read_secrets(project) == first
+
+    # The overlay renders from exactly these files.
+    result = kustomize_build(project / "kustomize" / "overlays" / "kind")
+    assert result.returncode == 0, result.stderr
+    assert api["TASKMANAGER_ADMIN_PASSWORD"] not in result.stdout  # base64-encoded in the Secret only
+
+
+def test_a_missing_file_is_recreated_without_touching_the_others(project):
+    run_secrets(project)
+    first = read_secrets(project)
+    (project / "kustomize" / "overlays" / "kind" / ".secrets" / "ui.env").unlink()
+    run_secrets(project)
+    second = read_secrets(project)
+    assert second["api.env"] == first["api.env"]
+    assert second["postgres-password"] == first["postgres-password"]
+    assert second["ui.env"] != first["ui.env"]
+
+
+def test_a_password_mismatch_is_refused(project):
+    run_secrets(project)
+    (project / "kustomize" / "overlays" / "kind" / ".secrets" / "postgres-password").write_text("different")
+    result = subprocess.run(
+        ["bash", str(project / "deploy" / "deploy.sh"), "secrets"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "password differs" in result.stderr
+
+
+@pytest.mark.container
+def test_podman_archive_carries_the_short_image_name(tmp_path):
+    podman = require("podman")
+    env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
+    (tmp_path / "payload").write_text("probe\n")
+    (tmp_path / "Containerfile").write_text("FROM scratch\nCOPY payload /payload\n")
+    name = "taskmanager-deploy-probe:0.0.1"
+    subprocess.run([podman, "build", "--quiet", "--tag", name, str(tmp_path)], env=env, check=True)
+    try:
+        archive = tmp_path / "archive.tar"
+        subprocess.run(
+            ["bash", "-c", f'source "{SCRIPT}"; podman_archive "$1" "$2"', "-", name, str(archive)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        with tarfile.open(archive) as tar:
+            (manifest,) = json.load(tar.extractfile("manifest.json"))
+            assert manifest["RepoTags"] == [name]
+            assert set(manifest["Layers"]) <= set(tar.getnames())
+    finally:
+        subprocess.run(
+            [podman, "rmi", "--force", f"localhost/{name}"], env=env, check=False, capture_output=True
+        )
