@@ -84,6 +84,25 @@ class TaskOutputSerializer(serializers.Serializer):
         }
 
 
+class TaskRowOutputSerializer(TaskOutputSerializer):
+    """The same output from a row of ``selectors.task_rows`` (a dict with ``tags``)."""
+
+    def to_representation(self, row):
+        return {
+            "id": str(row["id"]),
+            "title": row["title"],
+            "description": row["description"],
+            "priority": row["priority"],
+            "completed": row["completed"],
+            "completed_at": _iso(row["completed_at"]),
+            "due_date": row["due_date"].isoformat() if row["due_date"] else None,
+            "tags": row["tags"],
+            "created_at": _iso(row["created_at"]),
+            "updated_at": _iso(row["updated_at"]),
+            "version": row["version"],
+        }
+
+
 def _iso(moment):
     # Stored in UTC; written as ISO 8601 with an explicit offset.
     return moment.isoformat() if moment else None

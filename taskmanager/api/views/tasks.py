@@ -17,6 +17,7 @@ from taskmanager.api.serializers import (
     TagOutputSerializer,
     TaskInputSerializer,
     TaskOutputSerializer,
+    TaskRowOutputSerializer,
 )
 from taskmanager.tasks import selectors, services
 from taskmanager.tasks.models import Priority, Task
@@ -34,12 +35,12 @@ class TaskListView(GenericAPIView):
     filterset_class = TaskFilter
 
     def get_queryset(self):
-        return selectors.task_list(owner=self.request.user)
+        return selectors.task_rows(owner=self.request.user)
 
     @extend_schema(responses={200: TaskOutputSerializer(many=True)})
     def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(TaskOutputSerializer(page, many=True).data)
+        page = selectors.with_tag_names(self.paginate_queryset(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(TaskRowOutputSerializer(page, many=True).data)
 
     @extend_schema(request=TaskInputSerializer, responses={201: TaskOutputSerializer})
     def post(self, request):
