@@ -162,6 +162,8 @@ def _clean(fields: dict) -> dict:
 
 
 def _clean_title(value) -> str:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("Title must be text.")
     title = (value or "").strip()
     if not title:
         raise ValidationError("Title must not be empty.")
@@ -171,6 +173,8 @@ def _clean_title(value) -> str:
 
 
 def _clean_description(value) -> str:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("Description must be text.")
     description = value or ""
     if len(description) > DESCRIPTION_MAX_LENGTH:
         raise ValidationError(f"Description must be at most {DESCRIPTION_MAX_LENGTH} characters.")
@@ -183,7 +187,24 @@ def _clean_priority(value) -> str:
     return value
 
 
+def _clean_completed(value) -> bool:
+    # bool("false") is True, so only real booleans are accepted.
+    if not isinstance(value, bool):
+        raise ValidationError("Completed must be true or false.")
+    return value
+
+
+def _clean_due_date(value) -> date | None:
+    # A datetime is a date too, but would silently drop its time and zone.
+    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+        raise ValidationError("Due date must be a date (YYYY-MM-DD) or null.")
+    return value
+
+
 def _clean_tags(values) -> list[str]:
+    if isinstance(values, str | bytes):
+        # Iterating a string would make one tag per character.
+        raise ValidationError("Tags must be a list of names.")
     names = []
     for raw in values or ():
         name = str(raw).strip().lower()
@@ -211,8 +232,8 @@ _CLEANERS = {
     "title": _clean_title,
     "description": _clean_description,
     "priority": _clean_priority,
-    "completed": bool,
-    "due_date": lambda value: value,
+    "completed": _clean_completed,
+    "due_date": _clean_due_date,
     "tags": _clean_tags,
 }
 

@@ -1,0 +1,112 @@
+"""The database itself refuses rows that break the task domain's rules.
+
+Each test writes a bad row directly, bypassing the services, as a bug, a raw
+SQL fix-up or another client of the database might.
+"""
+
+import pytest
+from django.db import DataError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from taskmanager.tasks.models import Tag, Task
+from tests.factories import TagFactory, TaskFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(write):
+    """True when the database rejects ``write`` with an integrity error."""
+    try:
+        with transaction.atomic():
+            write()
+    except IntegrityError:
+        return True
+    return False
+
+
+@pytest.fixture
+def owner():
+    return UserFactory()
+
+
+class TestTaskConstraints:
+    def test_a_valid_row_is_accepted(self, owner):
+        assert not refused(lambda: Task.objects.create(owner=owner, title="Fine", priority="high"))
+
+    @pytest.mark.parametrize("priority", ["urgent", "HIGH", "", "med"])
+    def test_priority_outside_the_choices_is_refused(self, owner, priority):
+        assert refused(lambda: Task.objects.create(owner=owner, title="t", priority=priority))
+
+    @pytest.mark.parametrize("title", ["", " ", "\t\n  "])
+    def test_blank_title_is_refused(self, owner, title):
+        assert refused(lambda: Task.objects.create(owner=owner, title=title))
+
+    def test_blanking_an_existing_title_is_refused(self, owner):
+        task = TaskFactory(owner=owner)
+
+        assert refused(lambda: Task.objects.filter(id=task.id).update(title="   "))
+
+    def test_completed_without_completed_at_is_refused(self, owner):
+        assert refused(lambda: Task.objects.create(owner=owner, title="t", completed=True, completed_at=None))
+
+    def test_completed_at_on_an_open_task_is_refused(self, owner):
+        assert refused(
+            lambda: Task.objects.create(owner=owner, title="t", completed=False, completed_at=timezone.now())
+        )
+
+    def test_reopening_without_clearing_completed_at_is_refused(self, owner):
+        task = TaskFactory(owner=owner, completed=True)
+
+        assert refused(lambda: Task.objects.filter(id=task.id).update(completed=False))
+
+    def test_version_below_one_is_refused(self, owner):
+        task = TaskFactory(owner=owner)
+
+        assert refused(lambda: Task.objects.filter(id=task.id).update(version=0))
+
+    def test_title_longer_than_200_is_refused(self, owner):
+        if connection.vendor == "sqlite":
+            pytest.skip("SQLite does not enforce VARCHAR lengths; run against PostgreSQL")
+        with pytest.raises(DataError), transaction.atomic():
+            Task.objects.create(owner=owner, title="x" * 201)
+
+    def test_priority_rank_is_generated_from_priority(self, owner):
+        for priority, rank in (("low", 1), ("medium", 2), ("high", 3)):
+            task = TaskFactory(owner=owner, priority=priority)
+            task.refresh_from_db()
+            assert task.priority_rank == rank
+
+        task = TaskFactory(owner=owner, priority="low")
+        Task.objects.filter(id=task.id).update(priority="high")
+        task.refresh_from_db()
+        assert task.priority_rank == 3
+
+    def test_deleting_the_owner_deletes_their_tasks_and_tags(self, owner):
+        TaskFactory(owner=owner, tags=["a"])
+
+        owner.delete()
+
+        assert not Task.objects.exists()
+        assert not Tag.objects.exists()
+
+    def test_etag_names_the_id_and_version(self, owner):
+        task = TaskFactory(owner=owner)
+
+        assert task.etag == f'"{task.id.hex}-1"'
+        assert str(task) == task.title
+
+
+class TestTagConstraints:
+    @pytest.mark.parametrize("name", ["Work", "has space", "-dash-first", "_under", "", "ünï", "a.b"])
+    def test_names_that_are_not_lowercase_slugs_are_refused(self, owner, name):
+        assert refused(lambda: Tag.objects.create(owner=owner, name=name))
+
+    @pytest.mark.parametrize("name", ["work", "a", "9lives", "to-do", "snake_case", "x" * 32])
+    def test_lowercase_slugs_are_accepted(self, owner, name):
+        assert not refused(lambda: Tag.objects.create(owner=owner, name=name))
+
+    def test_a_name_is_unique_per_owner_only(self, owner):
+        TagFactory(owner=owner, name="work")
+
+        assert refused(lambda: Tag.objects.create(owner=owner, name="work"))
+        assert not refused(lambda: Tag.objects.create(owner=UserFactory(), name="work"))
