@@ -75,6 +75,7 @@ ROLE_MIDDLEWARE = {
         "django.middleware.common.CommonMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
+        "taskmanager.ui.middleware.ContentSecurityPolicyMiddleware",
         "taskmanager.ui.middleware.ApiErrorMiddleware",
     ],
 }
@@ -235,6 +236,7 @@ if ROLE == UI:
     TASKMANAGER_API_CONNECT_TIMEOUT = env.float("TASKMANAGER_API_CONNECT_TIMEOUT", default=1.0)
     TASKMANAGER_API_READ_TIMEOUT = env.float("TASKMANAGER_API_READ_TIMEOUT", default=5.0)
     LOGIN_URL = "ui:login"
+    CSRF_FAILURE_VIEW = "taskmanager.ui.views.errors.csrf_failure"
 
 # --- Logging: one line per event on stdout, with the request id ------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()

@@ -1,8 +1,10 @@
 """URL map of the UI role: browser pages only, nothing of the API or admin."""
 
-from django.http import HttpResponse
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
-    path("", lambda request: HttpResponse("taskmanager UI"), name="home"),
+    path("", include("taskmanager.ui.urls")),
 ]
+
+handler404 = "taskmanager.ui.views.errors.page_not_found"
+handler500 = "taskmanager.ui.views.errors.server_error"

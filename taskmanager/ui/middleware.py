@@ -1,8 +1,74 @@
+"""UI-wide handling of API failures, and the Content-Security-Policy header."""
+
+import logging
+
+from django.contrib import messages
+from django.urls import reverse
+
+from taskmanager.ui.api_client import ApiNotFound, ApiUnauthorized, ApiUnavailable
+from taskmanager.ui.session import drop_token, login_redirect, safe_next
+from taskmanager.ui.views.errors import page_not_found, service_unavailable
+
+logger = logging.getLogger(__name__)
+
+
 class ApiErrorMiddleware:
-    """Placeholder: turns API outages into a 503 page (built out with the UI)."""
+    """Turns API failures no view can fix into pages a person understands.
+
+    - API down, slow or failing: a 503 "try again" page, never a 500, a hang
+      or an empty list that would read as "no tasks".
+    - Token expired or revoked: forget it and go to the login page, coming
+      back to the same place afterwards.
+    - Task not found (deleted meanwhile, or someone else's): the 404 page.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, ApiUnavailable):
+            return service_unavailable(request, retry_url=self._back_url(request))
+        if isinstance(exception, ApiUnauthorized):
+            drop_token(request)
+            messages.info(request, "Your session has ended. Please log in again.")
+            return login_redirect(self._back_url(request))
+        if isinstance(exception, ApiNotFound):
+            return page_not_found(request, exception)
+        return None
+
+    @staticmethod
+    def _back_url(request) -> str:
+        # A GET can simply be repeated; a failed POST goes back to the page it came from.
+        if request.method == "GET":
+            return request.get_full_path()
+        return safe_next(request, default=reverse("ui:task-list"))
+
+
+# Everything comes from this origin: no inline script or style, no third parties.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response

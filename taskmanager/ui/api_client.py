@@ -1,0 +1,240 @@
+"""The UI role's only way to data: the API role, over HTTP.
+
+One ``httpx.Client`` per process holds a pool of keep-alive connections that
+every request thread shares, so a page costs a few round trips on warm
+connections instead of new TCP handshakes. Timeouts are short: when the API
+is down or stuck, the user gets a clear 503 page within seconds rather than a
+hanging tab.
+
+Failures become typed exceptions; the views handle the ones users can fix
+(``ApiValidationError``, ``ApiNotFound``...) and ``ApiErrorMiddleware`` the
+ones they cannot (``ApiUnavailable``, ``ApiUnauthorized``).
+"""
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+# --- Errors -------------------------------------------------------------------------
+class ApiError(Exception):
+    """The API answered with an error the UI did not expect."""
+
+    def __init__(self, status: int, message: str = "", code: str = "", fields=None, etag: str = ""):
+        super().__init__(message or f"API error {status}")
+        self.status = status
+        self.message = message
+        self.code = code
+        self.fields: dict[str, list[str]] = fields or {}
+        self.etag = etag
+
+
+class ApiUnavailable(ApiError):
+    """The API could not be reached, timed out or failed (5xx)."""
+
+
+class ApiUnauthorized(ApiError):
+    """401: the token is missing, expired or revoked (or the login was wrong)."""
+
+
+class ApiForbidden(ApiError):
+    """403: e.g. sign-up is disabled on the API."""
+
+
+class ApiNotFound(ApiError):
+    """404: no such task, or not the caller's."""
+
+
+class ApiValidationError(ApiError):
+    """400: the input was refused; ``fields`` maps field names to messages."""
+
+
+class ApiPreconditionFailed(ApiError):
+    """412: the task changed since it was read; ``etag`` is the current one."""
+
+
+_ERRORS_BY_STATUS = {
+    400: ApiValidationError,
+    401: ApiUnauthorized,
+    403: ApiForbidden,
+    404: ApiNotFound,
+    412: ApiPreconditionFailed,
+}
+
+
+# --- The shared connection pool -----------------------------------------------------
+_pool_lock = threading.Lock()
+_pool: httpx.Client | None = None
+
+
+def build_http_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    connect = settings.TASKMANAGER_API_CONNECT_TIMEOUT
+    read = settings.TASKMANAGER_API_READ_TIMEOUT
+    return httpx.Client(
+        base_url=settings.TASKMANAGER_API_URL,
+        transport=transport,
+        # Waiting for a free pooled connection counts as "slow API" too.
+        timeout=httpx.Timeout(connect=connect, read=read, write=read, pool=connect),
+        # Closing idle connections before gunicorn's keep-alive (5 s) does
+        # avoids reusing one the server is about to drop.
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=3.0),
+        headers={"Accept": "application/json", "User-Agent": "taskmanager-ui"},
+        follow_redirects=False,
+    )
+
+
+def http_client() -> httpx.Client:
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = build_http_client()
+    return _pool
+
+
+def install_http_client(client: httpx.Client | None) -> httpx.Client | None:
+    """Replace the process's client (tests install one over a fake transport); returns the old one."""
+    global _pool
+    with _pool_lock:
+        previous, _pool = _pool, client
+    return previous
+
+
+# --- Requests -----------------------------------------------------------------------
+@dataclass
+class ApiResponse:
+    status: int
+    data: Any
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
+
+
+class Api:
+    """The API as seen by one user in one request: their token and the request id."""
+
+    def __init__(self, *, token: str | None = None, request_id: str | None = None):
+        self.token = token
+        self.request_id = request_id
+
+    # Authentication
+    def login(self, *, username: str, password: str) -> dict:
+        return self._call("POST", "/auth/token/", json={"username": username, "password": password}).data
+
+    def logout(self) -> None:
+        self._call("DELETE", "/auth/token/")
+
+    def register(self, *, username: str, password: str, email: str = "") -> dict:
+        body = {"username": username, "password": password, "email": email}
+        return self._call("POST", "/auth/register/", json=body).data
+
+    # Tasks
+    def task_list(self, params: dict) -> dict:
+        return self._call("GET", "/tasks/", params=params).data
+
+    def task_stats(self) -> dict:
+        return self._call("GET", "/tasks/stats/").data
+
+    def tag_list(self) -> list[dict]:
+        return self._call("GET", "/tags/").data
+
+    def task_get(self, task_id: str) -> tuple[dict, str]:
+        response = self._call("GET", f"/tasks/{task_id}/")
+        return response.data, response.headers.get("ETag", "")
+
+    def task_create(self, fields: dict) -> dict:
+        return self._call("POST", "/tasks/", json=fields).data
+
+    def task_replace(self, task_id: str, fields: dict, *, etag: str = "") -> dict:
+        headers = {"If-Match": etag} if etag else {}
+        return self._call("PUT", f"/tasks/{task_id}/", json=fields, headers=headers).data
+
+    def task_set_completed(self, task_id: str, completed: bool) -> dict:
+        return self._call("PATCH", f"/tasks/{task_id}/", json={"completed": completed}).data
+
+    def task_delete(self, task_id: str) -> None:
+        self._call("DELETE", f"/tasks/{task_id}/")
+
+    def task_bulk(self, *, ids: list[str], action: str) -> int:
+        return self._call("POST", "/tasks/bulk/", json={"ids": ids, "action": action}).data["affected"]
+
+    def task_clear_completed(self) -> int:
+        return self._call("POST", "/tasks/clear-completed/").data["deleted"]
+
+    # Transport
+    def _call(self, method: str, path: str, *, params=None, json=None, headers=None) -> ApiResponse:
+        all_headers = dict(headers or {})
+        if self.token:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        if self.request_id:
+            all_headers[REQUEST_ID_HEADER] = self.request_id
+        url = API_PREFIX + path
+        try:
+            response = self._send(method, url, params=params, json=json, headers=all_headers)
+        except httpx.TimeoutException as error:
+            logger.warning("API %s %s timed out: %r", method, path, error)
+            raise ApiUnavailable(0, "The task service did not answer in time.") from error
+        except httpx.TransportError as error:
+            logger.warning("API %s %s unreachable: %r", method, path, error)
+            raise ApiUnavailable(0, "The task service cannot be reached.") from error
+        if response.status_code >= 400:
+            raise _error_from(response, method, path)
+        data = response.json() if response.content else None
+        return ApiResponse(status=response.status_code, data=data, headers=response.headers)
+
+    def _send(self, method, url, **kwargs) -> httpx.Response:
+        client = http_client()
+        try:
+            return client.request(method, url, **kwargs)
+        except httpx.RemoteProtocolError:
+            # A pooled connection the server closed while idle. Only a read is
+            # safe to send again: a write may have been applied before the drop.
+            if method != "GET":
+                raise
+            return client.request(method, url, **kwargs)
+
+
+def _error_from(response: httpx.Response, method: str, path: str) -> ApiError:
+    status = response.status_code
+    try:
+        error = response.json().get("error", {})
+    except (ValueError, AttributeError):
+        error = {}
+    if not isinstance(error, dict):
+        error = {}
+    message = str(error.get("message", "")) or response.reason_phrase
+    if status >= 500:
+        logger.warning("API %s %s failed with %s: %s", method, path, status, message)
+        return ApiUnavailable(status, message)
+    error_class = _ERRORS_BY_STATUS.get(status, ApiError)
+    if error_class is ApiError:
+        logger.error("API %s %s answered an unexpected %s: %s", method, path, status, message)
+    return error_class(
+        status,
+        message,
+        code=str(error.get("code", "")),
+        fields=flatten_field_errors(error.get("fields") or {}),
+        etag=response.headers.get("ETag", ""),
+    )
+
+
+def flatten_field_errors(fields) -> dict[str, list[str]]:
+    """``{"tags": {"0": ["Too long."]}}`` -> ``{"tags": ["Too long."]}``: one list of text per field."""
+    if not isinstance(fields, dict):
+        return {"non_field_errors": _messages(fields)}
+    return {str(name): _messages(value) for name, value in fields.items()}
+
+
+def _messages(value) -> list[str]:
+    if isinstance(value, dict):
+        return [message for item in value.values() for message in _messages(item)]
+    if isinstance(value, list | tuple):
+        return [message for item in value for message in _messages(item)]
+    return [str(value)]

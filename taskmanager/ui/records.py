@@ -1,0 +1,92 @@
+"""What the API returns, in the shapes the templates display."""
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone
+
+PRIORITIES = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    title: str
+    description: str
+    priority: str
+    completed: bool
+    completed_at: datetime | None
+    due_date: date | None
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    overdue: bool
+
+    @classmethod
+    def from_api(cls, data: dict, *, today: date | None = None) -> "Task":
+        # The API counts "overdue" against today's UTC date; so does the UI.
+        today = today or timezone.now().date()
+        due_date = date.fromisoformat(data["due_date"]) if data.get("due_date") else None
+        completed = bool(data["completed"])
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            description=data.get("description") or "",
+            priority=data["priority"],
+            completed=completed,
+            completed_at=_datetime(data.get("completed_at")),
+            due_date=due_date,
+            tags=tuple(data.get("tags") or ()),
+            created_at=_datetime(data["created_at"]),
+            updated_at=_datetime(data["updated_at"]),
+            version=int(data.get("version", 1)),
+            overdue=bool(due_date and not completed and due_date < today),
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a limit/offset listing, numbered from 1 for people."""
+
+    count: int
+    offset: int
+    limit: int
+    shown: int
+
+    @property
+    def number(self) -> int:
+        return self.offset // self.limit + 1
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.limit))
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.shown else 0
+
+    @property
+    def last(self) -> int:
+        return self.offset + self.shown
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + self.shown < self.count
+
+    @property
+    def previous_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+
+def _datetime(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,75 @@
+"""Log in, sign up and log out: the API issues and revokes the token; the session carries it."""
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from taskmanager.ui.api_client import ApiError, ApiForbidden, ApiUnauthorized, ApiValidationError
+from taskmanager.ui.forms import LoginForm, SignupForm, apply_api_errors
+from taskmanager.ui.session import api_for, is_logged_in, safe_next, session_end, session_login
+
+logger = logging.getLogger(__name__)
+
+SIGNUP_DISABLED = "Sign-up is turned off on this server. Ask an administrator for an account."
+
+
+@require_http_methods(["GET", "POST"])
+def login(request):
+    next_url = safe_next(request, default=reverse("ui:task-list"))
+    if request.method == "GET" and is_logged_in(request):
+        return redirect(next_url)
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        try:
+            issued = api_for(request).login(username=username, password=form.cleaned_data["password"])
+        except ApiUnauthorized:
+            form.add_error(None, "That username and password do not match. Please try again.")
+        except ApiValidationError as error:
+            apply_api_errors(form, error)
+        else:
+            session_login(request, token=issued["token"], username=username)
+            return redirect(next_url)
+    status = 400 if form.is_bound else 200
+    return render(request, "ui/login.html", {"form": form, "next": next_url}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    next_url = safe_next(request, default=reverse("ui:task-list"))
+    if not settings.TASKMANAGER_ALLOW_SIGNUP:
+        return render(request, "ui/signup.html", {"disabled_message": SIGNUP_DISABLED}, status=403)
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        api = api_for(request)
+        try:
+            api.register(username=data["username"], password=data["password"], email=data["email"])
+            issued = api.login(username=data["username"], password=data["password"])
+        except ApiForbidden:
+            return render(request, "ui/signup.html", {"disabled_message": SIGNUP_DISABLED}, status=403)
+        except ApiValidationError as error:
+            apply_api_errors(form, error)
+        else:
+            session_login(request, token=issued["token"], username=data["username"])
+            messages.success(request, f"Welcome, {data['username']}! Your account is ready.")
+            return redirect(next_url)
+    status = 400 if form.is_bound else 200
+    return render(request, "ui/signup.html", {"form": form, "next": next_url}, status=status)
+
+
+@require_POST
+def logout(request):
+    if is_logged_in(request):
+        try:
+            api_for(request).logout()
+        except ApiError as error:
+            # The local session ends regardless; an unrevoked token still expires on its own.
+            logger.warning("logout: the API did not revoke the token: %s", error)
+    session_end(request)
+    messages.info(request, "You have been logged out.")
+    return redirect("ui:login")

@@ -1,0 +1,176 @@
+"""End-to-end fixtures: PostgreSQL, both roles under real gunicorn, and headless Chromium.
+
+A dedicated database is created (and dropped afterwards), migrations and
+collectstatic run per role exactly as in the image, and the browser talks
+only to the UI role, which talks only to the API role over HTTP.
+
+Outside CI a missing PostgreSQL or Chromium skips these tests with a message;
+in CI (CI=true) it fails them.
+"""
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+
+from tests.e2e.servers import RoleServer
+from tests.e2e.support import Stack, log_in
+from tests.processes import ROOT, clean_env, manage
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+POSTGRES_ADMIN_URL = os.environ.get("E2E_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SCREENSHOT_DIR_COMMITTED = ROOT / "docs" / "screenshots"
+SCREENSHOT_DIR_SCRATCH = ROOT / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def require(available: bool, what: str) -> None:
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is required in CI")
+    pytest.skip(f"{what} is not available; install it to run the end-to-end tests")
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url():
+    try:
+        admin = psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=3)
+    except psycopg2.OperationalError:
+        require(False, f"PostgreSQL at {POSTGRES_ADMIN_URL}")
+    admin.autocommit = True
+    name = f"taskmanager_e2e_{os.getpid()}"
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def stack(e2e_database_url, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("e2e")
+    common = {
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_THREADS": "4",
+        "GUNICORN_WORKER_TMP_DIR": str(workdir),
+        "LOG_LEVEL": "INFO",
+    }
+    api_env = clean_env(
+        **common,
+        TASKMANAGER_ROLE="api",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=e2e_database_url,
+        STATIC_ROOT=str(workdir / "static-api"),
+    )
+    api = RoleServer("api", api_env, workdir)
+    ui_env = clean_env(
+        **common,
+        TASKMANAGER_ROLE="ui",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        TASKMANAGER_API_URL=api.url,
+        STATIC_ROOT=str(workdir / "static-ui"),
+    )
+    ui = RoleServer("ui", ui_env, workdir)
+
+    for args, env in (
+        (("migrate", "--noinput"), api_env),
+        (("collectstatic", "--noinput"), api_env),
+        (("collectstatic", "--noinput"), ui_env),
+    ):
+        result = manage(*args, env=env, timeout=300)
+        assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr}"
+
+    api.start()
+    try:
+        ui.start()
+        yield Stack(api=api, ui=ui, database_url=e2e_database_url)
+    finally:
+        ui.stop()
+        api.stop()
+        # Keep the logs where a failed CI run can show them.
+        logs = ROOT / "test-artifacts" / "e2e-logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        for server in (api, ui):
+            if server.log_path.exists():
+                shutil.copy(server.log_path, logs / server.log_path.name)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser, stack):
+    context = browser.new_context(base_url=stack.ui.url, viewport=DESKTOP, locale="en-US")
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    return page
+
+
+@pytest.fixture
+def user(stack):
+    user = stack.register_user()
+    yield user
+    user.api.close()
+
+
+@pytest.fixture
+def logged_in(page, user):
+    log_in(page, user)
+    return user
+
+
+@pytest.fixture(scope="session")
+def screenshot():
+    """Saves a PNG. `make screenshots` (UPDATE_SCREENSHOTS=1) writes the committed ones in docs/."""
+    directory = (
+        SCREENSHOT_DIR_COMMITTED if os.environ.get("UPDATE_SCREENSHOTS") == "1" else SCREENSHOT_DIR_SCRATCH
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def save(page, name: str, *, full_page: bool = True) -> Path:
+        path = directory / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
+        return path
+
+    return save
