@@ -4,12 +4,14 @@ fields fail, and so does any object for which no schema exists."""
 
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import kubernetes_validate
 import pytest
 from kubernetes_validate.utils import SchemaNotFoundError
 
-from tests.deploy.manifests import KUBECTL, OVERLAYS, kubernetes_version, kustomize_build
+from tests.deploy.manifests import KUBECTL, KUSTOMIZE, OVERLAYS, kubernetes_version, kustomize_build
 
 
 def validate(obj: dict) -> None:
@@ -39,8 +41,6 @@ def test_overlays_exist():
 def test_rendering_needs_the_secret_files(kubectl_available):
     """Without the ignored secret files the overlay refuses to render, rather
     than deploying with empty or default secrets."""
-    from tests.deploy.manifests import KUSTOMIZE
-
     for overlay in OVERLAYS:
         if (KUSTOMIZE / "overlays" / overlay / ".secrets").exists():
             continue  # a developer's real files; the temp-copy renderings cover the rest
@@ -58,6 +58,24 @@ def test_every_rendered_object_is_valid_for_the_cluster_version(rendering):
         except Exception as error:
             failures.append(f"{obj['kind']}/{obj['metadata']['name']}: {getattr(error, 'message', error)}")
     assert not failures, "\n".join(failures)
+
+
+def test_the_kubernetes_validate_command_passes_every_object(rendering, tmp_path):
+    """The same check through the command line, which must report every object
+    as passed: it only warns (and exits 0) for an object it has no schema for."""
+    manifest = tmp_path / "rendered.yaml"
+    manifest.write_text(rendering.text)
+    command = Path(sys.prefix) / "bin" / "kubernetes-validate"
+    result = subprocess.run(
+        [str(command), "--strict", "--kubernetes-version", kubernetes_version(), str(manifest)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert not [line for line in lines if not line.startswith("INFO ")], result.stdout
+    assert sum(" passed for resource " in line for line in lines) == len(rendering.objects)
 
 
 def test_only_stable_api_versions(rendering):
