@@ -1,7 +1,10 @@
 """Bearer tokens, stored only as digests (django-rest-knox)."""
 
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
+from knox.models import get_token_model
+from knox.signals import token_expired
 
 
 class BearerTokenAuthentication(TokenAuthentication):
@@ -10,6 +13,25 @@ class BearerTokenAuthentication(TokenAuthentication):
     Knox also answers ``WWW-Authenticate: Bearer``, so a missing or bad
     credential is a 401, not a 403.
     """
+
+    def _cleanup_token(self, auth_token) -> bool:
+        # Knox loads every other token of the user on every request to delete
+        # the expired ones: a second query per request whose size grows with
+        # the user's sessions. Only the presented token is checked here (an
+        # expired one is deleted and refused, as knox does); the user's other
+        # expired tokens go at their next login (delete_expired_tokens).
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            username = auth_token.user.get_username()
+            auth_token.delete()
+            token_expired.send(sender=self.__class__, username=username, source="auth_token")
+            return True
+        return False
+
+
+def delete_expired_tokens(user) -> int:
+    """Delete the user's expired tokens; returns how many went."""
+    deleted, _per_model = get_token_model().objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    return deleted
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
