@@ -1,10 +1,16 @@
 """Bearer tokens, stored only as digests (django-rest-knox)."""
 
+import re
+
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from knox.models import get_token_model
 from knox.signals import token_expired
+from rest_framework.exceptions import AuthenticationFailed
+
+# Printable ASCII without spaces: every token knox issues has this shape.
+_TOKEN_SHAPE = re.compile(rb"[!-~]{1,256}")
 
 
 class BearerTokenAuthentication(TokenAuthentication):
@@ -13,6 +19,13 @@ class BearerTokenAuthentication(TokenAuthentication):
     Knox also answers ``WWW-Authenticate: Bearer``, so a missing or bad
     credential is a 401, not a 403.
     """
+
+    def authenticate_credentials(self, token: bytes):
+        # Knox decodes the token as UTF-8 and queries with it; a stray NUL or
+        # non-UTF-8 byte would fail in the decoder or the database driver as a 500.
+        if not _TOKEN_SHAPE.fullmatch(token):
+            raise AuthenticationFailed("Invalid token.")
+        return super().authenticate_credentials(token)
 
     def _cleanup_token(self, auth_token) -> bool:
         # Knox loads every other token of the user on every request to delete

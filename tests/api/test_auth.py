@@ -114,7 +114,16 @@ class TestCredentials:
 
     @pytest.mark.parametrize(
         "header",
-        ["Bearer not-a-real-token", "Bearer", "Token abc", "Basic YWxpY2U6cGFzc3dvcmQ=", "Bearer a b"],
+        [
+            "Bearer not-a-real-token",
+            "Bearer",
+            "Token abc",
+            "Basic YWxpY2U6cGFzc3dvcmQ=",
+            "Bearer a b",
+            "Bearer \x00abc",  # would reach the database driver
+            "Bearer caf\xe9",  # not UTF-8 once the header is read as Latin-1 bytes
+            "Bearer " + "f" * 300,
+        ],
     )
     def test_bad_credentials_are_401(self, anonymous_client, header):
         response = anonymous_client.get(TASKS_URL, HTTP_AUTHORIZATION=header)

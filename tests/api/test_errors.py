@@ -100,6 +100,9 @@ class TestFieldValidation:
             ({"title": "ok", "tags": None}, "tags"),
             ({"title": "ok", "colour": "red"}, "colour"),
             ({"title": "ok", "owner": 2}, "owner"),
+            ({"title": "a\x00b"}, "title"),
+            ({"title": "ok", "description": "\x00"}, "description"),
+            ({"title": "ok", "tags": ["a\x00"]}, "tags"),
         ],
     )
     def test_invalid_values_on_create_are_400_naming_the_field(self, api_client, body, field):

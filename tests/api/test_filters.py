@@ -112,6 +112,8 @@ class TestFilters:
             ("ordering=colour", "ordering"),
             ("ordering=-owner", "ordering"),
             ("ordering=title,nope", "ordering"),
+            ("search=a%00b", "search"),
+            ("tag=a%00b", "tag"),
         ],
     )
     def test_invalid_filter_values_are_400_naming_the_parameter(self, api_client, query, field):
@@ -232,9 +234,19 @@ class TestPagination:
         assert len(body["results"]) == 5
         assert body["next"] is None
 
+    @pytest.mark.parametrize("query", ["limit=abc", "limit=-5", "limit=0", "offset=-3", "offset=x"])
+    def test_unusable_limit_or_offset_falls_back_to_the_defaults(self, api_client, many, query):
+        body = api_client.get(f"{TASKS_URL}?{query}").json()
+
+        assert [item["id"] for item in body["results"]] == many[:50]
+
+    def test_offset_past_the_end_is_an_empty_page(self, api_client, many):
+        body = api_client.get(f"{TASKS_URL}?offset=999999999999999999999").json()
+
+        assert (body["count"], body["results"], body["next"]) == (205, [], None)
+
     def test_links_keep_the_filters(self, api_client, many):
         body = api_client.get(f"{TASKS_URL}?limit=10&completed=false&ordering=title").json()
 
         assert "completed=false" in body["next"]
         assert "ordering=title" in body["next"]
-
