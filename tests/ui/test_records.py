@@ -1,0 +1,22 @@
+from datetime import date
+
+from taskmanager.ui.records import Page, Task
+from tests.ui.conftest import task_json
+
+
+def test_overdue_means_open_and_due_before_today():
+    today = date(2030, 6, 10)
+    assert Task.from_api(task_json(due_date="2030-06-09"), today=today).overdue
+    assert not Task.from_api(task_json(due_date="2030-06-10"), today=today).overdue
+    assert not Task.from_api(task_json(due_date="2030-06-09", completed=True), today=today).overdue
+    assert not Task.from_api(task_json(due_date=None), today=today).overdue
+
+
+def test_page_numbers_and_ranges():
+    page = Page(count=45, offset=20, limit=20, shown=20)
+    assert (page.number, page.num_pages, page.first, page.last) == (2, 3, 21, 40)
+    assert page.has_previous and page.has_next
+    last = Page(count=45, offset=40, limit=20, shown=5)
+    assert (last.first, last.last, last.has_next) == (41, 45, False)
+    empty = Page(count=0, offset=0, limit=20, shown=0)
+    assert (empty.first, empty.last, empty.num_pages, empty.has_next) == (0, 0, 1, False)

@@ -1,0 +1,119 @@
+import pytest
+
+from taskmanager.ui.session import TOKEN_KEY
+from tests.ui.conftest import TOKEN
+
+
+def test_pages_need_a_login_and_remember_where_the_user_was_going(client, fake_api):
+    response = client.get("/?status=open&tag=work")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=%2F%3Fstatus%3Dopen%26tag%3Dwork"
+    assert fake_api.requests == []
+
+
+def test_login_keeps_the_token_in_the_session_and_goes_to_next(client, fake_api):
+    fake_api.on("POST", "/api/v1/auth/token/", json_body={"token": TOKEN, "expiry": None})
+    response = client.post("/login/", {"username": "alice", "password": "pw", "next": "/?status=open"})
+    assert response.status_code == 302
+    assert response["Location"] == "/?status=open"
+    assert client.session[TOKEN_KEY] == TOKEN
+    assert fake_api.body(fake_api.requests[0]) == {"username": "alice", "password": "pw"}
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"])
+def test_login_never_redirects_off_site(client, fake_api, next_url):
+    fake_api.on("POST", "/api/v1/auth/token/", json_body={"token": TOKEN, "expiry": None})
+    response = client.post("/login/", {"username": "alice", "password": "pw", "next": next_url})
+    assert response["Location"] == "/"
+
+
+def test_wrong_credentials_show_an_error_and_keep_the_username(client, fake_api):
+    fake_api.error("POST", "/api/v1/auth/token/", 401, "Invalid username or password.")
+    response = client.post("/login/", {"username": "alice", "password": "wrong"})
+    assert response.status_code == 400
+    assert "do not match" in response.content.decode()
+    assert 'value="alice"' in response.content.decode()
+    assert TOKEN_KEY not in client.session
+
+
+def test_login_page_while_the_api_is_down_is_a_503(client, fake_api):
+    fake_api.error("POST", "/api/v1/auth/token/", 503)
+    response = client.post("/login/", {"username": "alice", "password": "pw"})
+    assert response.status_code == 503
+
+
+def test_sign_up_registers_then_logs_in(client, fake_api):
+    fake_api.on("POST", "/api/v1/auth/register/", status=201, json_body={"id": 1, "username": "bob"})
+    fake_api.on("POST", "/api/v1/auth/token/", json_body={"token": TOKEN, "expiry": None})
+    form = {
+        "username": "bob",
+        "email": "",
+        "password": "long passphrase",
+        "password_confirm": "long passphrase",
+    }
+    response = client.post("/signup/", form)
+    assert response.status_code == 302
+    assert client.session[TOKEN_KEY] == TOKEN
+    assert fake_api.body(fake_api.calls(path="/api/v1/auth/register/")[0]) == {
+        "username": "bob",
+        "password": "long passphrase",
+        "email": "",
+    }
+
+
+def test_sign_up_shows_the_api_field_errors(client, fake_api):
+    fake_api.error(
+        "POST",
+        "/api/v1/auth/register/",
+        400,
+        fields={"password": ["This password is too common."], "username": ["Already taken."]},
+    )
+    form = {"username": "bob", "password": "password", "password_confirm": "password"}
+    response = client.post("/signup/", form)
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "password": ["This password is too common."],
+        "username": ["Already taken."],
+    }
+
+
+def test_sign_up_checks_the_repeated_password_before_asking_the_api(client, fake_api):
+    response = client.post("/signup/", {"username": "bob", "password": "one pass", "password_confirm": "two"})
+    assert response.context["form"].errors == {"password_confirm": ["The two passwords differ."]}
+    assert fake_api.requests == []
+
+
+def test_sign_up_disabled_at_the_api_says_so(client, fake_api):
+    fake_api.error("POST", "/api/v1/auth/register/", 403, "Sign-up is disabled on this server.")
+    form = {"username": "bob", "password": "long passphrase", "password_confirm": "long passphrase"}
+    response = client.post("/signup/", form)
+    assert response.status_code == 403
+    assert "Sign-up is turned off" in response.content.decode()
+
+
+def test_sign_up_disabled_in_the_ui_settings_never_asks_the_api(client, fake_api, settings):
+    settings.TASKMANAGER_ALLOW_SIGNUP = False
+    assert client.get("/signup/").status_code == 403
+    assert "Create an account" not in client.get("/login/").content.decode()
+    assert fake_api.requests == []
+
+
+def test_logout_revokes_the_token_and_ends_the_session(logged_in_client, fake_api):
+    fake_api.on("DELETE", "/api/v1/auth/token/", status=204)
+    response = logged_in_client.post("/logout/")
+    assert response["Location"] == "/login/"
+    (revoke,) = fake_api.calls("DELETE")
+    assert revoke.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert TOKEN_KEY not in logged_in_client.session
+
+
+def test_logout_still_ends_the_session_when_the_api_is_down(logged_in_client, fake_api):
+    fake_api.error("DELETE", "/api/v1/auth/token/", 503)
+    response = logged_in_client.post("/logout/")
+    assert response["Location"] == "/login/"
+    assert TOKEN_KEY not in logged_in_client.session
+
+
+def test_logout_is_post_only(logged_in_client, fake_api):
+    assert logged_in_client.get("/logout/").status_code == 405
+    assert fake_api.requests == []
