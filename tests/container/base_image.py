@@ -125,7 +125,8 @@ def debian_mirror(sources: list[AptSource], suite: str = SUITE) -> AptSource:
 
 
 def podman(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(["podman", *args], **kwargs)
+    env = {**os.environ, "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF", str(CONTAINERS_CONF))}
+    return subprocess.run(["podman", *args], env=env, **kwargs)
 
 
 def image_exists(name: str = BASE_IMAGE) -> bool:
@@ -177,7 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="remove and rebuild an existing image")
     parser.add_argument("--log", type=Path, default=Path("test-artifacts/container/base-image.log"))
     args = parser.parse_args(argv)
-    os.environ.setdefault("CONTAINERS_CONF", str(CONTAINERS_CONF))
     for tool in ("podman", "debootstrap"):
         if shutil.which(tool) is None:
             print(f"{tool} is not installed (apt-get install {tool})", file=sys.stderr)

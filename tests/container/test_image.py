@@ -327,9 +327,13 @@ def test_ui_logs_in_and_creates_a_task_through_the_api_container(ui_url, api):
         assert added.status_code == 200, added.text
         assert title in added.text
 
+        # The UI role serves its own collected, hashed static files.
         stylesheets = re.findall(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', logged_in.text)
+        assert stylesheets, "the UI page links no content-hashed stylesheet"
         for stylesheet in stylesheets:
-            assert browser.get(stylesheet).status_code == 200
+            response = browser.get(stylesheet)
+            assert response.status_code == 200
+            assert "immutable" in response.headers["Cache-Control"]
 
     tasks = api.get("/api/v1/tasks/", params={"search": title}, headers=bearer(api, username, password))
     assert [(task["title"], task["priority"]) for task in tasks.json()["results"]] == [(title, "low")]
