@@ -327,3 +327,14 @@ class TestTags:
 
         assert response.status_code == 200
         assert response.json() == [{"name": "home", "task_count": 1}, {"name": "work", "task_count": 2}]
+
+
+class TestOptions:
+    def test_options_describes_the_create_body_by_its_input_fields(self, api_client):
+        response = api_client.options(TASKS_URL)
+
+        assert response.status_code == 200
+        post = response.json()["actions"]["POST"]
+        assert set(post) == {"title", "description", "priority", "completed", "due_date", "tags"}
+        assert post["title"]["required"] is True
+        assert post["priority"]["required"] is False

@@ -20,7 +20,7 @@ from taskmanager.api.serializers import (
     TaskRowOutputSerializer,
 )
 from taskmanager.tasks import selectors, services
-from taskmanager.tasks.models import Priority, Task
+from taskmanager.tasks.models import Priority, Task, task_etag
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -37,6 +37,10 @@ class TaskListView(GenericAPIView):
     def get_queryset(self):
         return selectors.task_rows(owner=self.request.user)
 
+    def get_serializer_class(self):
+        # OPTIONS describes the POST body from this; it is the input shape, not the output.
+        return TaskInputSerializer if self.request.method == "POST" else TaskOutputSerializer
+
     @extend_schema(responses={200: TaskOutputSerializer(many=True)})
     def get(self, request):
         page = selectors.with_tag_names(self.paginate_queryset(self.filter_queryset(self.get_queryset())))
@@ -47,8 +51,9 @@ class TaskListView(GenericAPIView):
         serializer = TaskInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         task = services.task_create(owner=request.user, **serializer.validated_data)
-        task = selectors.task_get(owner=request.user, task_id=task.id)
-        response = _task_response(task, status.HTTP_201_CREATED)
+        response = _task_response(
+            selectors.task_row(owner=request.user, task_id=task.id), status.HTTP_201_CREATED
+        )
         response["Location"] = reverse("api:task-detail", args=[task.id])
         return response
 
@@ -58,11 +63,12 @@ class TaskDetailView(APIView):
 
     @extend_schema(responses={200: TaskOutputSerializer, 304: None})
     def get(self, request, pk):
-        task = _get_or_404(request.user, pk)
+        task = _call_or_404(selectors.task_row, owner=request.user, task_id=pk)
+        etag = task_etag(task["id"], task["version"])
         if_none_match = request.headers.get("If-None-Match", "")
-        if task.etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
+        if etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
-            response["ETag"] = task.etag
+            response["ETag"] = etag
             return response
         return _task_response(task)
 
@@ -93,7 +99,7 @@ class TaskDetailView(APIView):
             changes=changes,
             expected_etag=_if_match(request),
         )
-        return _task_response(selectors.task_get(owner=request.user, task_id=pk))
+        return _task_response(selectors.task_row(owner=request.user, task_id=pk))
 
 
 _PUT_DEFAULTS = {
@@ -133,10 +139,6 @@ class TagListView(APIView):
         return Response(TagOutputSerializer(tags, many=True).data)
 
 
-def _get_or_404(owner, pk) -> Task:
-    return _call_or_404(selectors.task_get, owner=owner, task_id=pk)
-
-
 def _call_or_404(function, **kwargs):
     try:
         return function(**kwargs)
@@ -148,8 +150,9 @@ def _if_match(request) -> str | None:
     return request.headers.get("If-Match")
 
 
-def _task_response(task: Task, status_code=status.HTTP_200_OK) -> Response:
-    response = Response(TaskOutputSerializer(task).data, status=status_code)
-    response["ETag"] = task.etag
+def _task_response(task: dict, status_code=status.HTTP_200_OK) -> Response:
+    """One task, from a ``selectors.task_row`` row, with its ETag."""
+    response = Response(TaskRowOutputSerializer(task).data, status=status_code)
+    response["ETag"] = task_etag(task["id"], task["version"])
     patch_vary_headers(response, ["Authorization"])
     return response
