@@ -9,6 +9,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+
 HEADER = "X-Request-ID"
 _META_KEY = "HTTP_X_REQUEST_ID"
 # Accept only ids that are safe to echo into headers and logs.
@@ -29,13 +31,20 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request_id = request_id_for(request.META)
         request.request_id = request_id
-        token = current_request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            current_request_id.reset(token)
+        # Left set until the request ends (not reset on the way out), so that
+        # Django's own "Bad Request"/"Not Found" lines, logged after the
+        # middleware chain returns, still carry the id.
+        current_request_id.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+def _forget_request_id(**kwargs):
+    current_request_id.set("-")
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="taskmanager.forget_request_id")
 
 
 class RequestIdLogFilter(logging.Filter):

@@ -80,11 +80,11 @@ ROLE_MIDDLEWARE = {
     ],
 }
 MIDDLEWARE = [
+    "taskmanager.config.request_id.RequestIdMiddleware",
     # Probes reach pods by IP, so health answers before Host validation.
     "taskmanager.health.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "taskmanager.config.request_id.RequestIdMiddleware",
     *ROLE_MIDDLEWARE[ROLE],
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -176,7 +176,9 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365  # names are content-hashed, so cache forever
+# WhiteNoise caches content-hashed names forever ("immutable") and anything
+# else briefly; only the hashed copies need to ship.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 # --- Request size: bodies above this answer 413 --------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
