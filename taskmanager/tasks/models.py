@@ -90,4 +90,9 @@ class Task(models.Model):
 
     @property
     def etag(self) -> str:
-        return f'"{self.id.hex}-{self.version}"'
+        return task_etag(self.id, self.version)
+
+
+def task_etag(task_id, version) -> str:
+    """The strong ETag of one version of a task (also for rows read without a model)."""
+    return f'"{task_id.hex}-{version}"'
