@@ -108,6 +108,8 @@ ensure_cluster() {
         log "creating kind cluster '$CLUSTER_NAME' ($KIND_CONFIG)"
         kind create cluster --name "$CLUSTER_NAME" --config "$KIND_CONFIG" --wait 180s
     fi
+    # (Re)writes the cluster's context into the kubeconfig, in case it was lost.
+    kind export kubeconfig --name "$CLUSTER_NAME" >/dev/null
 }
 
 # --- image -------------------------------------------------------------------------
@@ -343,7 +345,9 @@ down() {
         return 0
     fi
     local answer=""
-    read -r -p "Delete kind cluster '$CLUSTER_NAME' and its database? [y/N] " answer || true
+    # Printed by hand: `read -p` stays silent when stdin is not a terminal.
+    printf "Delete kind cluster '%s' and its database? [y/N] " "$CLUSTER_NAME" >&2
+    read -r answer || true
     if [[ $answer == [yY] || $answer == [yY][eE][sS] ]]; then
         kind delete cluster --name "$CLUSTER_NAME"
         log "deleted; the secret files in ${SECRETS_DIR#"$ROOT"/} are kept for the next cluster"

@@ -167,3 +167,36 @@ def test_podman_archive_carries_the_short_image_name(tmp_path):
         subprocess.run(
             [podman, "rmi", "--force", f"localhost/{name}"], env=env, check=False, capture_output=True
         )
+
+
+@pytest.fixture
+def fake_tools(tmp_path):
+    """Stand-ins for kind, kubectl, docker and curl that record how kind is called."""
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "kind-calls"
+    (bin_dir / "kind").write_text(
+        f'#!/bin/sh\necho "$*" >> "{calls}"\nif [ "$1 $2" = "get clusters" ]; then echo task-manager; fi\n'
+    )
+    for tool in ("kubectl", "docker", "curl"):
+        (bin_dir / tool).write_text("#!/bin/sh\nexit 0\n")
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    return bin_dir, calls
+
+
+@pytest.mark.parametrize(("answer", "deleted"), [("n\n", False), ("\n", False), ("", False), ("y\n", True)])
+def test_down_deletes_the_cluster_only_when_told_yes(fake_tools, answer, deleted):
+    bin_dir, calls = fake_tools
+    result = subprocess.run(
+        ["bash", str(SCRIPT), "down"],
+        input=answer,
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin", "CONTAINER_ENGINE": "docker"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[y/N]" in result.stderr
+    recorded = calls.read_text().splitlines()
+    assert ("delete cluster --name task-manager" in recorded) is deleted
