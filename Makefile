@@ -64,5 +64,11 @@ image:
 bench: install
 	$(BIN)/python -m bench.run
 
+## Regenerate docs/screenshots/*.png with the end-to-end browser tests
+## (PostgreSQL on 127.0.0.1:5432 and /usr/bin/chromium). A normal test run writes
+## its screenshots to test-artifacts/screenshots/ instead, leaving docs/ untouched.
+screenshots: install
+	UPDATE_SCREENSHOTS=1 TASKMANAGER_ROLE=api $(BIN)/pytest tests/e2e -p no:cacheprovider
+
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) data staticfiles .pytest_cache .ruff_cache

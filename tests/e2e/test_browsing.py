@@ -167,7 +167,7 @@ def test_phone_width_fits_the_screen(browser, stack, user, screenshot):
         # Nothing wider than the screen: no sideways scrolling on a phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         expect(page.get_by_role("button", name="Add task")).to_be_visible()
-        screenshot(page, "phone", full_page=False)
+        screenshot(page, "phone")
     finally:
         context.close()
 

@@ -6,8 +6,6 @@ import secrets
 import httpx
 from playwright.sync_api import expect
 
-from tests.e2e.support import log_in
-
 
 def test_sign_up_log_out_and_log_back_in(page, stack, screenshot):
     username = f"newcomer-{secrets.token_hex(3)}"
@@ -44,6 +42,9 @@ def test_sign_up_log_out_and_log_back_in(page, stack, screenshot):
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{stack.ui.url}/")
     expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
+    # A logged-in visitor of the login page is simply sent on.
+    page.goto("/login/?next=/%3Fstatus%3Dcompleted")
+    expect(page).to_have_url(f"{stack.ui.url}/?status=completed")
 
 
 def test_sign_up_shows_the_api_field_errors(page, stack):
@@ -136,11 +137,6 @@ def test_the_request_id_follows_a_page_into_the_api_log(page, stack, logged_in):
     assert any("/api/v1/tasks/" in line for line in api_lines), api_lines
 
 
-def test_login_page_sends_a_logged_in_user_on(page, logged_in, stack):
-    page.goto("/login/?next=/%3Fstatus%3Dcompleted")
-    expect(page).to_have_url(f"{stack.ui.url}/?status=completed")
-
-
 def test_unknown_pages_get_the_friendly_404(page, logged_in):
     response = page.goto("/no/such/page/")
     assert response.status == 404
@@ -148,8 +144,3 @@ def test_unknown_pages_get_the_friendly_404(page, logged_in):
     response = page.goto("/tasks/00000000-0000-4000-8000-000000000000/edit/")
     assert response.status == 404
     expect(page.get_by_role("heading", name="find that page")).to_be_visible()
-
-
-def test_log_in_helper_really_logs_in(page, user):
-    log_in(page, user)
-    expect(page.get_by_text(f"Signed in as {user.username}")).to_be_visible()
