@@ -39,12 +39,12 @@ class TestTokenIssue:
         assert me.status_code == 200
         assert me.json()["username"] == user.username
 
-    def test_token_expiry_follows_the_configured_lifetime(self, anonymous_client, user):
+    def test_token_expiry_follows_the_configured_lifetime(self, anonymous_client, user, settings):
         body = issue_token(anonymous_client, user.username).json()
 
         stored = AuthToken.objects.get(user=user)
         hours = (stored.expiry - stored.created).total_seconds() / 3600
-        assert round(hours) == 24
+        assert round(hours) == settings.TASKMANAGER_TOKEN_TTL_HOURS
         assert body["expiry"].startswith(stored.expiry.isoformat()[:16])
 
     def test_wrong_password_is_401_with_the_error_shape(self, anonymous_client, user):

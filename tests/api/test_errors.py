@@ -58,7 +58,7 @@ class TestBodyFormat:
 
         assert_error(post_raw(api_client, body), 400, fields=["description"])
 
-    def test_a_big_body_is_refused_before_authentication_details_leak(self, anonymous_client):
+    def test_credentials_are_checked_before_a_big_body_is_read(self, anonymous_client):
         body = json.dumps({"title": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
 
         assert_error(post_raw(anonymous_client, body), 401)
