@@ -83,21 +83,29 @@ def task_get_for_update(*, owner, task_id) -> Task:
 
 def task_stats(*, owner) -> dict:
     today = today_utc()
-    # One query; aliases are prefixed so they cannot collide with field names.
-    # Counting the (never null) owner column rather than id keeps every column
-    # the query reads inside the task_owner_stats index: an index-only scan.
-    totals = Task.objects.filter(owner=owner).aggregate(
-        n_total=Count("owner"),
-        n_completed=Count("owner", filter=Q(completed=True)),
-        n_overdue=Count("owner", filter=Q(completed=False, due_date__lt=today)),
-        **{f"n_{value}": Count("owner", filter=Q(priority=value)) for value in Priority.values},
+    # One query grouped by (completed, priority), at most six rows, summed here:
+    # two aggregates build far less ORM machinery per request than six
+    # filtered ones. Counting the never-null owner column rather than id keeps
+    # every column read inside the task_owner_stats index (index-only scan).
+    groups = (
+        Task.objects.filter(owner=owner)
+        .order_by()
+        .values("completed", "priority")
+        .annotate(n=Count("owner"), n_overdue=Count("owner", filter=Q(completed=False, due_date__lt=today)))
     )
+    total = completed = overdue = 0
+    by_priority = dict.fromkeys(reversed(Priority.values), 0)
+    for group in groups:
+        total += group["n"]
+        overdue += group["n_overdue"]
+        completed += group["n"] if group["completed"] else 0
+        by_priority[group["priority"]] += group["n"]
     return {
-        "total": totals["n_total"],
-        "completed": totals["n_completed"],
-        "open": totals["n_total"] - totals["n_completed"],
-        "overdue": totals["n_overdue"],
-        "by_priority": {value: totals[f"n_{value}"] for value in reversed(Priority.values)},
+        "total": total,
+        "completed": completed,
+        "open": total - completed,
+        "overdue": overdue,
+        "by_priority": by_priority,
     }
 
 
