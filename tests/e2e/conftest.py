@@ -33,6 +33,7 @@ POSTGRES_ADMIN_URL = os.environ.get("E2E_POSTGRES_ADMIN_URL", "postgresql://post
 SCREENSHOT_DIR_COMMITTED = ROOT / "docs" / "screenshots"
 SCREENSHOT_DIR_SCRATCH = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
+E2E_DATABASE_PREFIX = "taskmanager_e2e_"
 
 
 def pytest_collection_modifyitems(items):
@@ -57,8 +58,11 @@ def e2e_database_url():
     except psycopg2.OperationalError:
         require(False, f"PostgreSQL at {POSTGRES_ADMIN_URL}")
     admin.autocommit = True
-    name = f"taskmanager_e2e_{os.getpid()}"
+    # One database per test run, so runs on the same server never meet.
+    name = f"{E2E_DATABASE_PREFIX}{os.getpid()}"
     with admin.cursor() as cursor:
+        for stale in _databases_of_dead_runs(cursor):
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(stale)))
         cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
@@ -67,6 +71,27 @@ def e2e_database_url():
         with admin.cursor() as cursor:
             cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         admin.close()
+
+
+def _databases_of_dead_runs(cursor) -> list[str]:
+    """Databases left by runs that were killed before their teardown."""
+    cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{E2E_DATABASE_PREFIX}%"])
+    stale = []
+    for (name,) in cursor.fetchall():
+        pid = name.removeprefix(E2E_DATABASE_PREFIX)
+        if pid.isdigit() and not _process_exists(int(pid)):
+            stale.append(name)
+    return stale
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture(scope="session")

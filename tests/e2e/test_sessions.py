@@ -100,11 +100,6 @@ def test_api_outage_shows_a_503_page_and_the_ui_recovers(page, stack, logged_in,
         screenshot(page, "api-down")
         # The UI itself stays ready: its pods are fine, and users get this page rather than no answer.
         assert httpx.get(f"{stack.ui.url}/readyz", timeout=5).status_code == 200
-
-        # A change attempted during the outage gets the same page, not a 500.
-        page.goto("/login/")  # still logged in: the login page just forwards
-        response = page.request.post(f"{stack.ui.url}/logout/", max_redirects=0)
-        assert response.status in (302, 403)  # CSRF-protected: no token, no logout
     finally:
         stack.api.start()
 
