@@ -7,12 +7,11 @@ import httpx
 from playwright.sync_api import expect
 
 
-def test_sign_up_log_out_and_log_back_in(page, stack, screenshot):
+def test_sign_up_log_out_and_log_back_in(page, stack):
     username = f"newcomer-{secrets.token_hex(3)}"
     password = "correct horse battery 42"
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/\?next=%2F$"))
-    screenshot(page, "login")
     page.get_by_role("link", name="Create an account").click()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
