@@ -104,7 +104,7 @@ TARGETS = [
         floor="floor_detail", p99_goal_ms=P99_GOAL_MS,
     ),
     Target(
-        "ui_list_50", "UI list page (50/page)", "ui", "GET", "/",
+        "ui_list_50", "UI list page (50/page)", "ui", "GET", "/?per_page=50",
         floor="floor_list_50", goal=0.35, roles=("ui", "api"),
     ),
     Target(
@@ -199,6 +199,26 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (all their threads)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
 class MemorySampler(threading.Thread):
     """Samples VmRSS of every server's master and workers until stopped."""
 
@@ -207,12 +227,17 @@ class MemorySampler(threading.Thread):
         self.servers = servers
         self.samples: list[dict] = []
         self.marker = "boot"
+        self.dataset = 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         started = time.monotonic()
         while not self._stop_event.is_set():
-            sample = {"t": round(time.monotonic() - started, 2), "marker": self.marker}
+            sample = {
+                "t": round(time.monotonic() - started, 2),
+                "marker": self.marker,
+                "dataset": self.dataset,
+            }
             for name, server in self.servers.items():
                 sample[name] = {str(pid): rss_kib(pid) for pid in server.pids()}
             self.samples.append(sample)
@@ -233,7 +258,15 @@ class MemorySampler(threading.Thread):
             first = measured[0] if measured else all_samples[0]
             last = measured[-1] if measured else all_samples[-1]
             totals = [sum(s[name].values()) for s in all_samples]
+            per_dataset = {}
+            for dataset in sorted({sample["dataset"] for sample in measured}):
+                window = [sum(s[name].values()) for s in measured if s["dataset"] == dataset]
+                per_dataset[dataset] = {
+                    "first_mib": round(window[0] / 1024, 1),
+                    "last_mib": round(window[-1] / 1024, 1),
+                }
             result[name] = {
+                "per_dataset": per_dataset,
                 "boot_total_mib": round(totals[0] / 1024, 1),
                 "first_measured_total_mib": round(sum(first[name].values()) / 1024, 1),
                 "last_measured_total_mib": round(sum(last[name].values()) / 1024, 1),
@@ -339,9 +372,14 @@ def measure(target, servers, headers, ids_file, sampler, ids) -> dict:
     run_wrk(server.port, target, headers, ids_file, WARMUP)
     offsets = {name: servers[name].log_size() for name in target.roles}
     load_before = os.getloadavg()
+    pids = {name: servers[name].pids() for name in target.roles}
+    cpu_before = {name: cpu_seconds(p) for name, p in pids.items()}
+    machine_before = machine_cpu()
     sampler.marker = f"measure:{','.join(target.roles)}"
     result, output = run_wrk(server.port, target, headers, ids_file, DURATION)
     sampler.marker = "idle"
+    machine_after = machine_cpu()
+    cpu_used = {name: cpu_seconds(p) - cpu_before[name] for name, p in pids.items()}
     load_after = os.getloadavg()
     time.sleep(0.3)  # let the last access-log lines land
     statuses = {name: status_counts(servers[name].log_since(offsets[name])) for name in target.roles}
@@ -367,6 +405,14 @@ def measure(target, servers, headers, ids_file, sampler, ids) -> dict:
         "rps": round(result["requests"] / seconds, 1),
         "latency_ms": {k: round(v / 1000, 2) for k, v in result["latency_us"].items()},
         "bytes_per_response": round(result["bytes"] / max(result["requests"], 1)),
+        # CPU the serving processes spent per request: unlike req/s, barely
+        # moved by what else runs on the machine.
+        "cpu_ms_per_request": {
+            name: round(used * 1000 / max(result["requests"], 1), 3) for name, used in cpu_used.items()
+        },
+        "machine_cpu_busy_pct": round(
+            100 * (machine_after[0] - machine_before[0]) / max(machine_after[1] - machine_before[1], 1), 1
+        ),
         "wrk_errors": errors,
         "statuses": statuses,
         "api_calls_per_request": api_calls if target.server != "api" else None,
@@ -476,8 +522,8 @@ def table(dataset: dict) -> str:
     lines = [
         f"#### {dataset['tasks']:,} tasks in the database",
         "",
-        "| target | req/s | p50 ms | p99 ms | ratio to floor | goal | met |",
-        "| --- | ---: | ---: | ---: | --- | --- | --- |",
+        "| target | req/s | p50 ms | p99 ms | ratio to floor | goal | met | server CPU ms/req | box busy |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |",
     ]
     for result in dataset["targets"].values():
         ratio = f"{result['ratio']:.2f} of {result['floor']}" if result["ratio"] is not None else "-"
@@ -485,9 +531,11 @@ def table(dataset: dict) -> str:
         if result["server"] == "api":
             goal += f", p99 < {P99_GOAL_MS:.0f} ms"
         met = {True: "yes", False: "**no**", None: "-"}[result["meets_goals"]]
+        cpu = " + ".join(f"{ms:.2f}" for ms in result["cpu_ms_per_request"].values())
         lines.append(
             f"| {result['label']} | {result['rps']:,.0f} | {result['latency_ms']['p50']:.1f} "
-            f"| {result['latency_ms']['p99']:.1f} | {ratio} | {goal} | {met} |"
+            f"| {result['latency_ms']['p99']:.1f} | {ratio} | {goal} | {met} | {cpu} "
+            f"| {result['machine_cpu_busy_pct']:.0f}% |"
         )
     return "\n".join(lines)
 
@@ -517,15 +565,21 @@ def growth_table(datasets: list[dict]) -> str:
 
 
 def memory_table(memory: dict) -> str:
+    datasets = sorted({size for m in memory.values() for size in m["per_dataset"]})
+    passes = " | ".join(f"{size:,}-task pass first -> last" for size in datasets)
     lines = [
-        "| server | at boot MiB | first measured MiB | last measured MiB | peak MiB | processes |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| server | at boot | {passes} | peak | processes |",
+        "| --- | ---: |" + " ---: |" * len(datasets) + " ---: | ---: |",
     ]
     for name, m in memory.items():
-        lines.append(
-            f"| {name} | {m['boot_total_mib']} | {m['first_measured_total_mib']} "
-            f"| {m['last_measured_total_mib']} | {m['peak_total_mib']} | {len(m['processes_last'])} |"
+        windows = " | ".join(
+            f"{m['per_dataset'][size]['first_mib']} -> {m['per_dataset'][size]['last_mib']}"
+            if size in m["per_dataset"]
+            else "-"
+            for size in datasets
         )
+        processes = len(m["processes_last"])
+        lines.append(f"| {name} | {m['boot_total_mib']} | {windows} | {m['peak_total_mib']} | {processes} |")
     return "\n".join(lines)
 
 
@@ -620,6 +674,7 @@ def main() -> int:
             if index > 0:
                 print(f"seeding {size:,} tasks", flush=True)
                 seeded = python_module(api_env, "bench.seed", "--tasks", str(size), "--password", password)
+            sampler.dataset = size
             ids_file = WORK / f"ids-{size}.txt"
             ids_file.write_text("\n".join(seeded["sample_ids"]) + "\n")
             dataset = {"tasks": seeded["tasks"], "uptime_before": uptime(), "targets": {}}
@@ -683,7 +738,7 @@ def main() -> int:
     print(growth_table(report["datasets"]), end="\n\n")
     print("SQL queries per request (Django test client, CaptureQueriesContext):\n")
     print(queries_table(report["datasets"]), end="\n\n")
-    print("Resident memory (VmRSS, master + workers):\n")
+    print("Resident memory (VmRSS MiB, master + workers, sampled every 0.5 s):\n")
     print(memory_table(report["memory"]), end="\n\n")
     if any(report["server_log_errors"].values()):
         print(f"errors in server logs: {report['server_log_errors']} (see {WORK})")
