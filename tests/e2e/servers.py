@@ -1,5 +1,7 @@
 """The two roles as real gunicorn processes on free ports, stoppable and restartable."""
 
+import random
+import socket
 import subprocess
 import sys
 import time
@@ -7,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.processes import GUNICORN_CONFIG, ROOT, free_port
+from tests.processes import GUNICORN_CONFIG, ROOT
 
 
 class RoleServer:
@@ -15,7 +17,7 @@ class RoleServer:
 
     def __init__(self, name: str, env: dict, log_dir: Path):
         self.name = name
-        self.port = free_port()
+        self.port = port_outside_ephemeral_range()
         self.env = {**env, "PORT": str(self.port)}
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen | None = None
@@ -64,3 +66,23 @@ class RoleServer:
             time.sleep(0.2)
         self.stop()
         raise TimeoutError(f"{self.name} was not ready within {timeout} s:\n{self.log_text()[-3000:]}")
+
+
+def port_outside_ephemeral_range() -> int:
+    """A free port the kernel never hands out to outgoing connections.
+
+    A stopped server gets its port back on restart; had the port come from
+    the ephemeral range, any outgoing connection on the machine could take
+    it in between and the restart would fail with "address in use".
+    """
+    low, _high = (int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    candidates = list(range(20000, min(low, 32768)))
+    random.shuffle(candidates)
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("0.0.0.0", port))  # noqa: S104 (gunicorn binds all interfaces too)
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
