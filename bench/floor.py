@@ -16,6 +16,13 @@ What it does per request:
 - one persistent connection per gunicorn thread, in autocommit, as Django
   runs with CONN_MAX_AGE; JSON written with orjson, as the API's renderer.
 
+- create (POST to the list) and PATCH (title, priority, tags): the same
+  transaction the API runs, in raw SQL: lock the row (PATCH), insert or
+  update it with version + 1, upsert the owner's tags, replace the task's tag
+  links, COMMIT, then read the task back as the detail does. These give the
+  write targets a ceiling of their own: a write costs a transaction and a
+  durable commit, which no read does.
+
 What it does not do: no authentication (the owner is fixed by
 BENCH_FLOOR_OWNER_ID, so no token lookup or hashing), no middleware (request
 ids, security headers, sessions, CSRF), no content negotiation, no input
@@ -142,16 +149,73 @@ def _detail(task_id):
     return "200 OK", _task(row, tags), [("ETag", etag)]
 
 
+LOCK_SQL = "SELECT version FROM tasks_task WHERE id = %s AND owner_id = %s FOR UPDATE"
+UPDATE_SQL = (
+    "UPDATE tasks_task SET title = %s, priority = %s, version = version + 1, updated_at = now() WHERE id = %s"
+)
+INSERT_SQL = (
+    "INSERT INTO tasks_task (id, owner_id, title, description, priority, completed, completed_at, "
+    "due_date, created_at, updated_at, version) "
+    "VALUES (%s, %s, %s, '', %s, false, NULL, NULL, now(), now(), 1)"
+)
+UPSERT_TAGS_SQL = (
+    "INSERT INTO tasks_tag (owner_id, name) SELECT %s, unnest(%s::varchar[]) ON CONFLICT DO NOTHING"
+)
+DROP_LINKS_SQL = (
+    "DELETE FROM tasks_task_tags WHERE task_id = %s AND tag_id NOT IN "
+    "(SELECT id FROM tasks_tag WHERE owner_id = %s AND name = ANY(%s::varchar[]))"
+)
+ADD_LINKS_SQL = (
+    "INSERT INTO tasks_task_tags (task_id, tag_id) SELECT %s, id FROM tasks_tag "
+    "WHERE owner_id = %s AND name = ANY(%s::varchar[]) ON CONFLICT DO NOTHING"
+)
+
+
+def _write(environ, task_id=None):
+    body = orjson.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+    title, priority = body["title"], body.get("priority", "medium")
+    if task_id is not None:
+        try:
+            task_id = str(uuid.UUID(task_id))
+        except ValueError:
+            return _not_found()
+    tags = sorted({str(tag).strip().lower() for tag in body.get("tags", [])})
+    connection = _cursor().connection
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        try:
+            if task_id is None:
+                task_id = str(uuid.uuid4())
+                cursor.execute(INSERT_SQL, (task_id, OWNER_ID, title, priority))
+            else:
+                cursor.execute(LOCK_SQL, (task_id, OWNER_ID))
+                if cursor.fetchone() is None:
+                    cursor.execute("ROLLBACK")
+                    return _not_found()
+                cursor.execute(UPDATE_SQL, (title, priority, task_id))
+            cursor.execute(UPSERT_TAGS_SQL, (OWNER_ID, tags))
+            cursor.execute(DROP_LINKS_SQL, (task_id, OWNER_ID, tags))
+            cursor.execute(ADD_LINKS_SQL, (task_id, OWNER_ID, tags))
+            cursor.execute("COMMIT")
+        except Exception:
+            cursor.execute("ROLLBACK")
+            raise
+    status, task, headers = _detail(task_id)
+    return ("201 Created" if environ["REQUEST_METHOD"] == "POST" else status), task, headers
+
+
 def _not_found():
     return "404 Not Found", {"error": {"status": 404, "code": "not_found", "message": "Not found."}}, []
 
 
 def application(environ, start_response):
     path = environ.get("PATH_INFO", "")
+    method = environ.get("REQUEST_METHOD", "GET")
     if path == LIST_PATH:
-        status, body, headers = _list(environ)
+        status, body, headers = _write(environ) if method == "POST" else _list(environ)
     elif path.startswith(LIST_PATH) and path.endswith("/"):
-        status, body, headers = _detail(path[len(LIST_PATH) : -1])
+        task_id = path[len(LIST_PATH) : -1]
+        status, body, headers = _write(environ, task_id) if method == "PATCH" else _detail(task_id)
     else:
         status, body, headers = _not_found()
     payload = orjson.dumps(body)

@@ -82,6 +82,7 @@ class Target:
     body: str = ""
     floor: str = ""  # the floor target this one is compared with
     goal: float | None = None  # the lowest acceptable ratio to that floor
+    write_floor: str = ""  # for writes: the floor doing the same transaction, for reference
     p99_goal_ms: float | None = None
     roles: tuple = ()  # servers whose processes do work for this target
 
@@ -107,13 +108,15 @@ TARGETS = [
         "ui_list_50", "UI list page (50/page)", "ui", "GET", "/?per_page=50",
         floor="floor_list_50", goal=0.35, roles=("ui", "api"),
     ),
+    Target("floor_patch", "floor PATCH", "floor", "PATCH", "/api/v1/tasks/{id}/", PATCH_BODY),
     Target(
         "api_patch", "API PATCH", "api", "PATCH", "/api/v1/tasks/{id}/", PATCH_BODY,
-        floor="floor_detail", goal=0.5, p99_goal_ms=P99_GOAL_MS,
+        floor="floor_detail", goal=0.5, p99_goal_ms=P99_GOAL_MS, write_floor="floor_patch",
     ),
+    Target("floor_create", "floor create", "floor", "POST", "/api/v1/tasks/", CREATE_BODY),
     Target(
         "api_create", "API create", "api", "POST", "/api/v1/tasks/", CREATE_BODY,
-        floor="floor_detail", goal=0.5, p99_goal_ms=P99_GOAL_MS,
+        floor="floor_detail", goal=0.5, p99_goal_ms=P99_GOAL_MS, write_floor="floor_create",
     ),
 ]  # fmt: skip
 for _target in TARGETS:
@@ -332,7 +335,7 @@ def _cookie_header(jar: SimpleCookie) -> str:
 # --- wrk --------------------------------------------------------------------------
 def run_wrk(port: int, target: Target, headers: dict, ids_file: Path, seconds: int) -> tuple[dict, str]:
     command = [
-        "wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s",
+        "wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
         "-s", str(LUA),
         *[item for name, value in headers.items() for item in ("-H", f"{name}: {value}")],
         f"http://127.0.0.1:{port}/", "--", target.method, target.path, target.body or "-", str(ids_file),
@@ -510,6 +513,8 @@ def add_ratios(dataset: dict) -> None:
         result["floor"] = target.floor or None
         result["ratio"] = round(result["rps"] / floor["rps"], 3) if floor else None
         result["goal"] = target.goal
+        write_floor = targets.get(target.write_floor)
+        result["ratio_to_write_floor"] = round(result["rps"] / write_floor["rps"], 3) if write_floor else None
         checks = []
         if target.goal is not None and result["ratio"] is not None:
             checks.append(result["ratio"] >= target.goal)
@@ -525,8 +530,11 @@ def table(dataset: dict) -> str:
         "| target | req/s | p50 ms | p99 ms | ratio to floor | goal | met | server CPU ms/req | box busy |",
         "| --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |",
     ]
-    for result in dataset["targets"].values():
+    for name, result in dataset["targets"].items():
         ratio = f"{result['ratio']:.2f} of {result['floor']}" if result["ratio"] is not None else "-"
+        if result.get("ratio_to_write_floor") is not None:
+            write_floor = next(t.write_floor for t in TARGETS if t.name == name)
+            ratio += f" ({result['ratio_to_write_floor']:.2f} of {write_floor})"
         goal = f">= {result['goal']}" if result["goal"] is not None else "-"
         if result["server"] == "api":
             goal += f", p99 < {P99_GOAL_MS:.0f} ms"
