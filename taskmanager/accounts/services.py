@@ -23,6 +23,10 @@ def user_register(*, username: str, password: str, email: str = ""):
         User.username_validator(username)
     except ValidationError as error:
         errors["username"] = error.messages
+    else:
+        # Said up front, with any password problem, so one round trip shows both.
+        if User.objects.filter(username=username).exists():
+            errors["username"] = ["A user with that username already exists."]
     try:
         password_validation.validate_password(password, user=candidate)
     except ValidationError as error:

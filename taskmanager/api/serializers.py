@@ -1,15 +1,15 @@
 """Input and output shapes of the API. Validation of meaning lives in the services."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from taskmanager.tasks.models import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
     TAGS_PER_TASK_MAX,
-    TITLE_MAX_LENGTH,
     Priority,
 )
-from taskmanager.tasks.services import BulkAction
+from taskmanager.tasks.services import BulkAction, clean_title
 
 # Fields a client may echo back from a GET; accepted and ignored on writes.
 READ_ONLY_TASK_FIELDS = frozenset(
@@ -39,7 +39,9 @@ class StrictSerializer(serializers.Serializer):
 class TaskInputSerializer(StrictSerializer):
     ignored_fields = READ_ONLY_TASK_FIELDS
 
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    # Blank and over-long titles are the domain's rule (checked after trimming
+    # in services.py), so the API and every other caller get the same message.
+    title = serializers.CharField(allow_blank=True, trim_whitespace=False)
     description = serializers.CharField(
         max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, trim_whitespace=False, required=False
     )
@@ -51,6 +53,12 @@ class TaskInputSerializer(StrictSerializer):
         max_length=TAGS_PER_TASK_MAX,
         required=False,
     )
+
+    def validate_title(self, value):
+        try:
+            return clean_title(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
 
 
 class TaskOutputSerializer(serializers.Serializer):

@@ -82,6 +82,9 @@ def task_update(*, owner, task_id, changes: dict, expected_etag: str | None = No
     with transaction.atomic():
         task = task_get_for_update(owner=owner, task_id=task_id)
         _check_precondition(task, expected_etag)
+        if not fields and tag_names is None:
+            # Nothing to change: keep the version, so other readers' ETags stay valid.
+            return task
         if "completed" in fields:
             fields["completed_at"] = completed_at_for(fields["completed"], task.completed_at)
         for name, value in fields.items():
@@ -161,7 +164,8 @@ def _clean(fields: dict) -> dict:
     return cleaned
 
 
-def _clean_title(value) -> str:
+def clean_title(value) -> str:
+    """The title rule: 1 to TITLE_MAX_LENGTH characters after trimming."""
     if value is not None and not isinstance(value, str):
         raise ValidationError("Title must be text.")
     title = (value or "").strip()
@@ -229,7 +233,7 @@ def _is_slug(name: str) -> bool:
 
 
 _CLEANERS = {
-    "title": _clean_title,
+    "title": clean_title,
     "description": _clean_description,
     "priority": _clean_priority,
     "completed": _clean_completed,

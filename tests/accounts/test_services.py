@@ -59,6 +59,14 @@ class TestUserRegister:
         assert set(excinfo.value.message_dict) == {"username"}
         assert User.objects.count() == 1
 
+    def test_a_taken_username_and_a_weak_password_are_reported_together(self):
+        UserFactory(username="taken")
+
+        with pytest.raises(ValidationError) as excinfo:
+            user_register(username="taken", password="short")
+
+        assert set(excinfo.value.message_dict) == {"username", "password"}
+
 
 class TestTokens:
     def test_create_returns_a_token_that_authenticates(self):

@@ -121,6 +121,15 @@ class TestTaskUpdate:
         reopened = task_update(owner=owner, task_id=task.id, changes={"completed": False})
         assert reopened.completed_at is None
 
+    def test_an_empty_change_keeps_the_version_and_etag(self, owner):
+        task = TaskFactory(owner=owner)
+
+        unchanged = task_update(owner=owner, task_id=task.id, changes={}, expected_etag=task.etag)
+
+        task.refresh_from_db()
+        assert (unchanged.version, task.version) == (1, 1)
+        assert unchanged.etag == task.etag
+
     def test_unknown_fields_are_refused(self, owner):
         task = TaskFactory(owner=owner)
 

@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -92,14 +93,18 @@ class TaskDetailView(APIView):
         if not partial:
             # PUT replaces the task: what the body leaves out goes back to its default.
             changes = {**_PUT_DEFAULTS, **changes}
-        _call_or_404(
-            services.task_update,
-            owner=request.user,
-            task_id=pk,
-            changes=changes,
-            expected_etag=_if_match(request),
-        )
-        return _task_response(selectors.task_row(owner=request.user, task_id=pk))
+        # The answer is read under the update's row lock, so it shows this
+        # request's write, not a concurrent one committed just after it.
+        with transaction.atomic():
+            _call_or_404(
+                services.task_update,
+                owner=request.user,
+                task_id=pk,
+                changes=changes,
+                expected_etag=_if_match(request),
+            )
+            task = selectors.task_row(owner=request.user, task_id=pk)
+        return _task_response(task)
 
 
 _PUT_DEFAULTS = {
