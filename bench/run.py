@@ -348,6 +348,18 @@ def run_wrk(port: int, target: Target, headers: dict, ids_file: Path, seconds: i
     return json.loads(match.group(1)), output
 
 
+def wait_for_quiet_log(server: Server, timeout: float = 5.0) -> int:
+    """The log's size once the previous target's queued requests have drained."""
+    deadline = time.monotonic() + timeout
+    size = server.log_size()
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        if server.log_size() == size:
+            break
+        size = server.log_size()
+    return size
+
+
 def status_counts(log_text: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for match in ACCESS_LINE.finditer(log_text):
@@ -361,7 +373,7 @@ def measure(target, servers, headers, ids_file, sampler, ids) -> dict:
     request_headers = dict(headers)
     if target.body:
         request_headers["Content-Type"] = "application/json"
-    api_offset = servers["api"].log_size()
+    api_offset = wait_for_quiet_log(servers["api"])
     status, _headers, body = http_request(
         target.method, server.port, path, headers=request_headers, body=target.body or None
     )
@@ -418,7 +430,7 @@ def measure(target, servers, headers, ids_file, sampler, ids) -> dict:
         ),
         "wrk_errors": errors,
         "statuses": statuses,
-        "api_calls_per_request": api_calls if target.server != "api" else None,
+        "api_calls_per_request": api_calls if target.server == "ui" else None,
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
         "problems": problems,
