@@ -16,15 +16,15 @@ import secrets
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlparse
+from contextlib import ExitStack
 
 import httpx
 import psycopg2
 import pytest
-from psycopg2 import sql
 
 from tests.container import podman as pm
 from tests.container.base_image import ensure_base_image
+from tests.databases import scratch_database
 from tests.processes import free_port
 from tests.settings import POSTGRES_URL
 
@@ -49,24 +49,12 @@ def image() -> pm.BuildInfo:
 
 @pytest.fixture(scope="module")
 def database_url(image) -> str:
-    server = urlparse(POSTGRES_URL)
-    try:
-        admin = psycopg2.connect(
-            host=server.hostname, port=server.port or 5432, user=server.username, dbname="postgres"
-        )
-    except psycopg2.OperationalError as error:
-        pm.unavailable(f"no PostgreSQL at {server.hostname}:{server.port}: {error}")
-    admin.autocommit = True
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-    with admin.cursor() as cursor:
-        cursor.execute(drop)  # a run that was killed may have left it behind
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-    try:
-        yield server._replace(path=f"/{DATABASE}").geturl()
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(drop)
-        admin.close()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_database(DATABASE))
+        except psycopg2.OperationalError as error:
+            pm.unavailable(f"no PostgreSQL at {POSTGRES_URL}: {error}")
+        yield url
 
 
 def role_env(role: str, port: int, **extra: str) -> dict:
@@ -91,10 +79,10 @@ def migrated(image, database_url) -> str:
     return database_url
 
 
-@pytest.fixture(scope="module")
-def api_url(image, migrated):
+def serve_role(image: pm.BuildInfo, role: str, **extra: str):
+    """Run one role's container until the fixture using it ends; yields its base URL."""
     port = free_port()
-    container = pm.Container(image.tag, role_env("api", port, DATABASE_URL=migrated))
+    container = pm.Container(image.tag, role_env(role, port, **extra))
     try:
         container.start()
         url = f"http://127.0.0.1:{port}"
@@ -102,19 +90,16 @@ def api_url(image, migrated):
         yield url
     finally:
         container.remove()
+
+
+@pytest.fixture(scope="module")
+def api_url(image, migrated):
+    yield from serve_role(image, "api", DATABASE_URL=migrated)
 
 
 @pytest.fixture(scope="module")
 def ui_url(image, api_url):
-    port = free_port()
-    container = pm.Container(image.tag, role_env("ui", port, TASKMANAGER_API_URL=api_url))
-    try:
-        container.start()
-        url = f"http://127.0.0.1:{port}"
-        container.wait_until_serving(url)
-        yield url
-    finally:
-        container.remove()
+    yield from serve_role(image, "ui", TASKMANAGER_API_URL=api_url)
 
 
 @pytest.fixture

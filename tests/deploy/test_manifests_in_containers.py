@@ -22,14 +22,14 @@ import os
 import shutil
 import subprocess
 import time
+from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 import psycopg2
 import pytest
-from psycopg2 import sql
 
+from tests.databases import scratch_database
 from tests.deploy.manifests import (
     ROOT,
     Rendering,
@@ -74,24 +74,12 @@ def image():
 
 @pytest.fixture(scope="module")
 def database_url(image):
-    server = urlparse(POSTGRES_URL)
-    try:
-        admin = psycopg2.connect(
-            host=server.hostname, port=server.port or 5432, user=server.username, dbname="postgres"
-        )
-    except psycopg2.OperationalError as error:
-        unavailable(f"no PostgreSQL at {server.hostname}:{server.port}: {error}")
-    admin.autocommit = True
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-    with admin.cursor() as cursor:
-        cursor.execute(drop)
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-    try:
-        yield server._replace(path=f"/{DATABASE}").geturl()
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(drop)
-        admin.close()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_database(DATABASE))
+        except psycopg2.OperationalError as error:
+            unavailable(f"no PostgreSQL at {POSTGRES_URL}: {error}")
+        yield url
 
 
 class PodRunner:

@@ -17,6 +17,7 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
+from tests.databases import scratch_database
 from tests.e2e.servers import RoleServer
 from tests.e2e.support import Stack, log_in
 from tests.processes import ROOT, clean_env, manage
@@ -58,19 +59,13 @@ def e2e_database_url():
     except psycopg2.OperationalError:
         require(False, f"PostgreSQL at {POSTGRES_ADMIN_URL}")
     admin.autocommit = True
-    # One database per test run, so runs on the same server never meet.
-    name = f"{E2E_DATABASE_PREFIX}{os.getpid()}"
     with admin.cursor() as cursor:
         for stale in _databases_of_dead_runs(cursor):
             cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(stale)))
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.close()
+    admin.close()
+    # One database per test run, so runs on the same server never meet.
+    with scratch_database(f"{E2E_DATABASE_PREFIX}{os.getpid()}", POSTGRES_ADMIN_URL) as url:
+        yield url
 
 
 def _databases_of_dead_runs(cursor) -> list[str]:
@@ -145,7 +140,11 @@ def stack(e2e_database_url, tmp_path_factory):
                 shutil.copy(server.log_path, logs / server.log_path.name)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this
+# thread while it is open, and Django refuses ORM calls under a running loop,
+# so it must close before the suite's later non-database tests (pytest-django
+# runs those last, after this package).
+@pytest.fixture(scope="package")
 def browser():
     require(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright

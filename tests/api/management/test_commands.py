@@ -1,16 +1,14 @@
 """The API role's own management commands, run as real processes against PostgreSQL."""
 
-import os
 import subprocess
 import sys
 import uuid
-from contextlib import contextmanager
-from urllib.parse import urlparse
 
 import psycopg2
 import pytest
 from django.conf import settings
 
+from tests.databases import scratch_database
 from tests.processes import ROOT, clean_env, manage
 
 pytestmark = pytest.mark.skipif(
@@ -19,32 +17,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@contextmanager
-def scratch_database():
-    """A new, empty PostgreSQL database for one test; dropped afterwards."""
-    db = settings.DATABASES["default"]
-    name = f"taskmanager_scratch_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(
-        dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"], password=db["PASSWORD"]
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    url = urlparse(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
-    try:
-        yield url
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
 def _api_env(database_url: str, **extra) -> dict:
     return clean_env(TASKMANAGER_ROLE="api", SECRET_KEY="x" * 50, DATABASE_URL=database_url, **extra)
 
 
 def test_concurrent_migrators_take_turns_and_apply_each_migration_once():
-    with scratch_database() as url:
+    with scratch_database(f"taskmanager_scratch_{uuid.uuid4().hex[:8]}") as url:
         env = _api_env(url)
         migrators = [
             subprocess.Popen(
@@ -73,7 +51,7 @@ def test_concurrent_migrators_take_turns_and_apply_each_migration_once():
 
 
 def test_ensure_admin_creates_then_updates_without_duplicates():
-    with scratch_database() as url:
+    with scratch_database(f"taskmanager_scratch_{uuid.uuid4().hex[:8]}") as url:
         env = _api_env(url)
         assert manage("migrate", "--noinput", "-v0", env=env).returncode == 0
 

@@ -1,0 +1,40 @@
+"""Throwaway PostgreSQL databases for tests that run the project as separate processes."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlparse
+
+import psycopg2
+from psycopg2 import sql
+
+from tests.settings import POSTGRES_URL
+
+
+@contextmanager
+def scratch_database(name: str, server_url: str = POSTGRES_URL) -> Iterator[str]:
+    """Create the empty database ``name`` on the test server and yield its URL; drop it afterwards.
+
+    A database of that name left by a run that was killed is dropped first.
+    Raises psycopg2.OperationalError when the server does not answer, so the
+    caller can fail (in CI) or skip with its own message.
+    """
+    server = urlparse(server_url)
+    admin = psycopg2.connect(
+        host=server.hostname,
+        port=server.port or 5432,
+        user=server.username,
+        password=server.password,
+        dbname="postgres",
+        connect_timeout=3,
+    )
+    admin.autocommit = True
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(drop)
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        yield server._replace(path=f"/{name}").geturl()
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(drop)
+        admin.close()
