@@ -40,7 +40,7 @@ test: install checkov lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	TASKMANAGER_ROLE=api DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	TASKMANAGER_ROLE=api DEBUG=true DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install
 	$(BIN)/ruff check --fix .
