@@ -7,6 +7,7 @@ database keeps only its digest, and each has an expiry.
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from knox.models import AuthToken
 
 
@@ -45,7 +46,16 @@ def token_create(*, username: str, password: str, request=None) -> tuple[str, Au
     if user is None or not user.is_active:
         raise InvalidCredentials()
     instance, token = AuthToken.objects.create(user=user)
+    # Requests check only the token they present, so the user's other expired
+    # tokens are swept here, once per login.
+    token_delete_expired(user=user)
     return token, instance
+
+
+def token_delete_expired(*, user) -> int:
+    """Delete the user's expired tokens; returns how many went."""
+    deleted, _per_model = AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    return deleted
 
 
 def token_revoke(*, token: AuthToken) -> None:

@@ -5,7 +5,6 @@ import re
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
-from knox.models import get_token_model
 from knox.signals import token_expired
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -32,19 +31,13 @@ class BearerTokenAuthentication(TokenAuthentication):
         # the expired ones: a second query per request whose size grows with
         # the user's sessions. Only the presented token is checked here (an
         # expired one is deleted and refused, as knox does); the user's other
-        # expired tokens go at their next login (delete_expired_tokens).
+        # expired tokens go at their next login (accounts.services.token_create).
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
             username = auth_token.user.get_username()
             auth_token.delete()
             token_expired.send(sender=self.__class__, username=username, source="auth_token")
             return True
         return False
-
-
-def delete_expired_tokens(user) -> int:
-    """Delete the user's expired tokens; returns how many went."""
-    deleted, _per_model = get_token_model().objects.filter(user=user, expiry__lt=timezone.now()).delete()
-    return deleted
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -63,7 +63,12 @@ class TestReads:
         assert response["ETag"] != stale
 
     def test_etag_responses_vary_on_authorization(self, api_client, task):
-        assert "Authorization" in api_client.get(task_url(task))["Vary"]
+        full = api_client.get(task_url(task))
+        not_modified = api_client.get(task_url(task), HTTP_IF_NONE_MATCH=full["ETag"])
+
+        assert not_modified.status_code == 304
+        assert "Authorization" in full["Vary"]
+        assert "Authorization" in not_modified["Vary"]
 
     def test_if_none_match_of_another_users_task_is_still_404(self, other_client, api_client, task):
         etag = current_etag(api_client, task)

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from taskmanager.accounts.services import InvalidCredentials, token_create, token_revoke, user_register
-from taskmanager.api.authentication import BearerTokenAuthentication, delete_expired_tokens
+from taskmanager.api.authentication import BearerTokenAuthentication
 from taskmanager.api.serializers import (
     RegisterInputSerializer,
     TokenInputSerializer,
@@ -31,7 +31,6 @@ class TokenView(APIView):
             token, instance = token_create(request=request, **data)
         except InvalidCredentials:
             raise AuthenticationFailed("Invalid username or password.") from None
-        delete_expired_tokens(instance.user)
         return Response(TokenOutputSerializer({"token": token, "expiry": instance.expiry}).data)
 
     @extend_schema(request=None, responses={204: None})

@@ -70,6 +70,7 @@ class TaskDetailView(APIView):
         if etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
             response["ETag"] = etag
+            patch_vary_headers(response, ["Authorization"])
             return response
         return _task_response(task)
 
