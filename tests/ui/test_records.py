@@ -20,3 +20,19 @@ def test_page_numbers_and_ranges():
     assert (last.first, last.last, last.has_next) == (41, 45, False)
     empty = Page(count=0, offset=0, limit=20, shown=0)
     assert (empty.first, empty.last, empty.num_pages, empty.has_next) == (0, 0, 1, False)
+
+
+def test_description_preview_cuts_long_text_with_an_ellipsis():
+    short = Task.from_api(task_json(description="x" * 160))
+    long = Task.from_api(task_json(description="word " * 100))
+
+    assert short.description_preview == "x" * 160
+    assert len(long.description_preview) <= 160
+    assert long.description_preview.endswith("\N{HORIZONTAL ELLIPSIS}")
+    assert long.description_preview.startswith("word word")
+
+
+def test_due_label_reads_as_day_month_year():
+    assert Task.from_api(task_json(due_date="2026-12-03")).due_label == "3 Dec 2026"
+    assert Task.from_api(task_json(due_date="2027-01-31")).due_label == "31 Jan 2027"
+    assert Task.from_api(task_json(due_date=None)).due_label == ""
