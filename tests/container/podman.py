@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import prerequisites
 from tests.container.base_image import CONTAINERS_CONF, ROOT
 
 ARTIFACTS = ROOT / "test-artifacts" / "container"
@@ -43,11 +44,9 @@ def podman(*args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedPr
 
 def unavailable(reason: str) -> None:
     """In CI a missing prerequisite fails the run; elsewhere the tests skip and say how to enable them."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"container tests cannot run in CI: {reason}")
-    pytest.skip(
-        f"{reason}. To run the container tests: as root, apt-get install podman runc debootstrap, "
-        "and have PostgreSQL on 127.0.0.1:5432."
+    prerequisites.unavailable(
+        f"container tests: {reason}",
+        "to run them, as root: apt-get install podman runc debootstrap, and PostgreSQL on 127.0.0.1:5432",
     )
 
 

@@ -7,7 +7,6 @@ kustomize/ with throwaway secret files written into it.
 """
 
 import base64
-import os
 import re
 import secrets
 import shutil
@@ -26,10 +25,6 @@ KIND_CONFIG = ROOT / "deploy" / "kind-config.yaml"
 KUBECTL = Path(sys.prefix) / "bin" / "kubectl"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 APP_IMAGE_NAME = "taskmanager"
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI") == "true"
 
 
 def kind_node_image() -> str:

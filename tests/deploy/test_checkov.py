@@ -7,7 +7,8 @@ import subprocess
 import pytest
 import yaml
 
-from tests.deploy.manifests import KUSTOMIZE, ROOT, in_ci
+from tests.deploy.manifests import KUSTOMIZE, ROOT
+from tests.prerequisites import unavailable
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 CONFIG = KUSTOMIZE / ".checkov.yaml"
@@ -18,10 +19,7 @@ ALLOWED_SKIPS = {"CKV_K8S_15", "CKV_K8S_43"}
 @pytest.fixture(scope="module")
 def checkov():
     if not CHECKOV.is_file():
-        message = f"{CHECKOV} is missing; `make checkov` creates it"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{CHECKOV} is missing", "`make checkov` creates it")
     return CHECKOV
 
 

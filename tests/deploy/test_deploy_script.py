@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.manifests import ROOT, in_ci, kustomize_build
+from tests.deploy.manifests import ROOT, kustomize_build
+from tests.prerequisites import unavailable
 
 DEPLOY = ROOT / "deploy"
 SCRIPT = DEPLOY / "deploy.sh"
@@ -21,10 +22,7 @@ CONTAINERS_CONF = DEPLOY / "containers.conf"
 def require(tool: str) -> str:
     path = shutil.which(tool)
     if not path:
-        message = f"{tool} is not installed (apt-get install {tool})"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{tool} is not installed", f"apt-get install {tool}")
     return path
 
 

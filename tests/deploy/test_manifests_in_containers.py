@@ -29,13 +29,13 @@ import httpx
 import psycopg2
 import pytest
 
+from tests import prerequisites
 from tests.databases import scratch_database
 from tests.deploy.manifests import (
     ROOT,
     Rendering,
     all_containers,
     container_environment,
-    in_ci,
     is_app_image,
     pod_spec,
 )
@@ -51,9 +51,9 @@ HTTP_TIMEOUT = 30
 
 
 def unavailable(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"cannot run the manifests' containers in CI: {reason}")
-    pytest.skip(f"{reason}; run tests/container first (it builds {IMAGE}) on a machine with podman")
+    prerequisites.unavailable(
+        reason, f"run tests/container first (it builds {IMAGE}) on a machine with podman"
+    )
 
 
 def podman(*args: str, timeout: float = 180, check: bool = False) -> subprocess.CompletedProcess:

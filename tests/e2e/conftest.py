@@ -20,6 +20,7 @@ from psycopg2 import sql
 from tests.databases import scratch_database
 from tests.e2e.servers import RoleServer
 from tests.e2e.support import Stack, log_in
+from tests.prerequisites import unavailable
 from tests.processes import ROOT, clean_env, manage
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -45,11 +46,8 @@ def pytest_collection_modifyitems(items):
 
 
 def require(available: bool, what: str) -> None:
-    if available:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} is required in CI")
-    pytest.skip(f"{what} is not available; install it to run the end-to-end tests")
+    if not available:
+        unavailable(f"{what} is not available", "install it to run the end-to-end tests")
 
 
 @pytest.fixture(scope="session")
