@@ -63,6 +63,8 @@ def main() -> int:
         "  Ctrl-C stops both.\n",
         flush=True,
     )
+    # A SIGTERM (a closed terminal, a process manager) stops both servers like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
@@ -75,6 +77,10 @@ def main() -> int:
         for process in processes:
             process.wait(timeout=30)
     return 0 if all(p.returncode in (0, -signal.SIGTERM) for p in processes) else 1
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
