@@ -38,6 +38,3 @@ from taskmanager.config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 
-# Tests render pages without collecting static files first; WhiteNoise would
-# warn on every request that STATIC_ROOT does not exist yet.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
