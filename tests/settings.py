@@ -37,4 +37,3 @@ if "DATABASE_URL" not in os.environ:
 from taskmanager.config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
-

@@ -112,8 +112,12 @@ class TaskRowOutputSerializer(TaskOutputSerializer):
 
 
 def _iso(moment):
-    # Stored in UTC; written as ISO 8601 with an explicit offset.
-    return moment.isoformat() if moment else None
+    # Stored and returned in UTC, written as DRF writes every other time in the
+    # API (user and token fields): ISO 8601 with "Z" for the UTC offset.
+    if moment is None:
+        return None
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class BulkInputSerializer(StrictSerializer):

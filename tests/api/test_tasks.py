@@ -57,6 +57,8 @@ class TestCreate:
         assert body["version"] == 1
         assert datetime.fromisoformat(body["created_at"]) == task.created_at
         assert datetime.fromisoformat(body["created_at"]).utcoffset() is not None
+        # UTC, spelled as every time in the API is (user and token fields too).
+        assert body["created_at"].endswith("Z") and body["updated_at"].endswith("Z")
         assert sorted(Tag.objects.filter(owner=user).values_list("name", flat=True)) == ["urgent", "work"]
 
     def test_defaults_for_omitted_fields(self, api_client):
