@@ -186,9 +186,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 10
 # --- The API ---------------------------------------------------------------------
 TASKMANAGER_ALLOW_SIGNUP = env.bool("TASKMANAGER_ALLOW_SIGNUP", default=True)
 TASKMANAGER_TOKEN_TTL_HOURS = env.int("TASKMANAGER_TOKEN_TTL_HOURS", default=24)
+# Token requests per username (DRF rate syntax). Counted in the cache below:
+# per process with the default local-memory cache, shared by every pod when
+# CACHE_URL names a shared cache such as Redis.
+TASKMANAGER_LOGIN_RATE = env.str("TASKMANAGER_LOGIN_RATE", default="10/min")
 
 if ROLE == API:
     from datetime import timedelta
+
+    CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
     REST_FRAMEWORK = {
         "DEFAULT_AUTHENTICATION_CLASSES": [

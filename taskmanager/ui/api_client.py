@@ -62,12 +62,17 @@ class ApiPreconditionFailed(ApiError):
     """412: the task changed since it was read; ``etag`` is the current one."""
 
 
+class ApiThrottled(ApiError):
+    """429: too many attempts (the API limits logins per username)."""
+
+
 _ERRORS_BY_STATUS = {
     400: ApiValidationError,
     401: ApiUnauthorized,
     403: ApiForbidden,
     404: ApiNotFound,
     412: ApiPreconditionFailed,
+    429: ApiThrottled,
 }
 
 

@@ -14,6 +14,7 @@ from taskmanager.api.serializers import (
     TokenOutputSerializer,
     UserOutputSerializer,
 )
+from taskmanager.api.throttles import LoginRateThrottle
 
 
 class TokenView(APIView):
@@ -24,7 +25,10 @@ class TokenView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
-    @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer}, auth=[])
+    def get_throttles(self):
+        return [LoginRateThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer, 429: None}, auth=[])
     def post(self, request):
         data = _valid(TokenInputSerializer, request)
         try:

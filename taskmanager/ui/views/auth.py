@@ -8,7 +8,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from taskmanager.ui.api_client import ApiError, ApiForbidden, ApiUnauthorized, ApiValidationError
+from taskmanager.ui.api_client import (
+    ApiError,
+    ApiForbidden,
+    ApiThrottled,
+    ApiUnauthorized,
+    ApiValidationError,
+)
 from taskmanager.ui.forms import LoginForm, SignupForm, apply_api_errors
 from taskmanager.ui.session import api_for, is_logged_in, safe_next, session_end, session_login
 
@@ -23,18 +29,23 @@ def login(request):
     if request.method == "GET" and is_logged_in(request):
         return redirect(next_url)
     form = LoginForm(request.POST or None)
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         try:
             issued = api_for(request).login(username=username, password=form.cleaned_data["password"])
         except ApiUnauthorized:
             form.add_error(None, "That username and password do not match. Please try again.")
+        except ApiThrottled:
+            form.add_error(
+                None, "Too many login attempts for this username. Please wait a minute and try again."
+            )
+            status = 429
         except ApiValidationError as error:
             apply_api_errors(form, error)
         else:
             session_login(request, token=issued["token"], username=username)
             return redirect(next_url)
-    status = 400 if form.is_bound else 200
     return render(request, "ui/login.html", {"form": form, "next": next_url}, status=status)
 
 

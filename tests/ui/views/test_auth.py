@@ -36,6 +36,17 @@ def test_wrong_credentials_show_an_error_and_keep_the_username(client, fake_api)
     assert TOKEN_KEY not in client.session
 
 
+def test_a_throttled_login_says_to_wait_and_answers_429(client, fake_api):
+    fake_api.error(
+        "POST", "/api/v1/auth/token/", 429, "Request was throttled.", headers={"Retry-After": "42"}
+    )
+    response = client.post("/login/", {"username": "alice", "password": "pw"})
+    assert response.status_code == 429
+    assert "Too many login attempts" in response.content.decode()
+    assert 'value="alice"' in response.content.decode()
+    assert TOKEN_KEY not in client.session
+
+
 def test_login_page_while_the_api_is_down_is_a_503(client, fake_api):
     fake_api.error("POST", "/api/v1/auth/token/", 503)
     response = client.post("/login/", {"username": "alice", "password": "pw"})
