@@ -9,12 +9,14 @@ import pytest
 from django.conf import settings
 
 from tests.databases import scratch_database
+from tests.prerequisites import unavailable
 from tests.processes import ROOT, clean_env, manage
 
-pytestmark = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="needs PostgreSQL (CI always has it)",
-)
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        unavailable("the advisory lock needs PostgreSQL", "set DATABASE_URL to a postgres:// URL")
 
 
 def _api_env(database_url: str, **extra) -> dict:
