@@ -52,7 +52,7 @@ COPY --from=builder /opt/venv /opt/venv
 
 WORKDIR /app
 COPY manage.py ./
-COPY deploy/gunicorn.conf.py deploy/entrypoint.sh ./deploy/
+COPY deploy/serve.py deploy/entrypoint.sh ./deploy/
 COPY taskmanager ./taskmanager
 
 # Static files for both roles are collected now (content-hashed and compressed

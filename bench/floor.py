@@ -1,6 +1,6 @@
 """The raw floor: the task list and detail answered with no framework at all.
 
-A bare WSGI callable served by the same gunicorn settings as the two roles.
+A bare WSGI callable served by the same server and settings as the two roles.
 It runs the same SQL work the API's read path needs, against the same tables
 and indexes, and writes byte-for-byte the same JSON shape (the page envelope,
 every task field, tags sorted by name), so its throughput is what Python,
@@ -13,7 +13,7 @@ What it does per request:
   tags of that page's tasks in one query; ``limit`` defaults to 50 and is
   capped at 200 like the API's; ``next``/``previous`` links like DRF's.
 - detail: the task by id and owner, its tags, and an ETag header.
-- one persistent connection per gunicorn thread, in autocommit, as Django
+- one persistent connection per server thread, in autocommit, as Django
   runs with CONN_MAX_AGE; JSON written with orjson, as the API's renderer.
 
 - create (POST to the list) and PATCH (title, priority, tags): the same
@@ -27,16 +27,21 @@ What it does not do: no authentication (the owner is fixed by
 BENCH_FLOOR_OWNER_ID, so no token lookup or hashing), no middleware (request
 ids, security headers, sessions, CSRF), no content negotiation, no input
 validation beyond parsing the two integers, no conditional requests, and no
-application logging; gunicorn's own access log is on, as for the roles.
+application logging; the roles' access-log layer (one line per request) is
+on, as for the roles.
 """
 
+import logging
 import os
+import sys
 import threading
 import uuid
 from urllib.parse import parse_qs
 
 import orjson
 import psycopg2
+
+from taskmanager.config.access_log import AccessLog
 
 DSN = os.environ.get("BENCH_FLOOR_DSN", "")
 OWNER_ID = int(os.environ.get("BENCH_FLOOR_OWNER_ID", "0"))
@@ -208,7 +213,7 @@ def _not_found():
     return "404 Not Found", {"error": {"status": 404, "code": "not_found", "message": "Not found."}}, []
 
 
-def application(environ, start_response):
+def _application(environ, start_response):
     path = environ.get("PATH_INFO", "")
     method = environ.get("REQUEST_METHOD", "GET")
     if path == LIST_PATH:
@@ -224,3 +229,11 @@ def application(environ, start_response):
         [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *headers],
     )
     return [payload]
+
+
+# The same one-line-per-request access log the roles write (their WSGI layer,
+# which needs no Django), so the floor pays for logging as they do.
+logging.basicConfig(
+    stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+)
+application = AccessLog(_application)

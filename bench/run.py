@@ -3,8 +3,8 @@
 One run, from a fresh clone:
 1. recreates the database BENCH_DB (default taskmanager_bench) on the local
    PostgreSQL, migrates it and collects both roles' static files;
-2. starts three gunicorn servers with deploy/gunicorn.conf.py, unchanged
-   (same workers, threads, keep-alive, access log on, DEBUG off): the API
+2. starts three servers with deploy/serve.py, unchanged (the image's
+   server: same workers, threads, access log on, DEBUG off): the API
    role, the UI role (talking to that API over HTTP) and the raw floor
    (bench/floor.py: the same list and detail straight from psycopg2);
 3. for each dataset (100, then 10,000 tasks of one user, with tags) counts
@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 WORK = RESULTS / "work"
-GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+SERVE = ROOT / "deploy" / "serve.py"
 LUA = BENCH / "wrk" / "request.lua"
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -143,7 +143,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF)]
+        command = [sys.executable, str(SERVE)]
         if self.app:
             command.append(self.app)
         log = self.log_path.open("wb")
@@ -460,7 +460,10 @@ def recreate_database() -> str:
 def clean_env() -> dict:
     # Whatever the caller exported must not leak into the servers' settings:
     # the benchmark measures the defaults the image ships.
-    drop = ("GUNICORN_", "DJANGO_", "DATABASE_URL", "TASKMANAGER_", "STATIC", "DEBUG", "SECRET_KEY")
+    drop = (
+        *("SERVER_", "GUNICORN_", "ACCESS_LOG", "DJANGO_", "DATABASE_URL", "TASKMANAGER_"),
+        *("STATIC", "DEBUG", "SECRET_KEY"),
+    )
     return {key: value for key, value in os.environ.items() if not key.startswith(drop)}
 
 
@@ -483,17 +486,20 @@ def python_module(env: dict, module: str, *args: str) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def gunicorn_settings(env: dict) -> dict:
+def server_settings(env: dict) -> dict:
     saved = dict(os.environ)
     try:
         os.environ.clear()
         os.environ.update(env)
-        conf = runpy.run_path(str(GUNICORN_CONF))
+        options = runpy.run_path(str(SERVE))["server_options"]()
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    keys = ("worker_class", "workers", "threads", "keepalive", "timeout", "preload_app", "max_requests")
-    return {key: conf.get(key) for key in keys} | {"accesslog": conf.get("accesslog") is not None}
+    keys = ("workers", "blocking_threads", "backlog", "workers_kill_timeout")
+    return {"server": "granian", **{key: options[key] for key in keys}} | {
+        "header_read_timeout_ms": options["http1_settings"].header_read_timeout,
+        "access_log": "application",
+    }
 
 
 def machine() -> dict:
@@ -662,7 +668,7 @@ def main() -> int:
         "TASKMANAGER_API_URL": f"http://127.0.0.1:{ports['api']}",
         "STATIC_ROOT": str(WORK / "static" / "ui"),
     }
-    report["gunicorn"] = gunicorn_settings(api_env)
+    report["server"] = server_settings(api_env)
     print("migrating and collecting static files", flush=True)
     manage(api_env, "migrate", "--noinput", "-v0")
     manage(api_env, "collectstatic", "--noinput", "--clear", "-v0")
@@ -751,7 +757,7 @@ def main() -> int:
 
     print()
     print(f"machine: {report['machine']['nproc']} x {report['machine']['cpu_model']}, "
-          f"{report['machine']['memory_gib']} GiB; gunicorn {report['gunicorn']}")  # fmt: skip
+          f"{report['machine']['memory_gib']} GiB; server {report['server']}")  # fmt: skip
     print(f"before: {report['uptime_before']}\nafter:  {report['uptime_after']}\n")
     for dataset in report["datasets"]:
         print(table(dataset), end="\n\n")

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The image's one entry point, for both roles (TASKMANAGER_ROLE=api|ui).
 #
-#   serve (default)      gunicorn for $TASKMANAGER_ROLE on $PORT
+#   serve (default)      the HTTP server (deploy/serve.py) for $TASKMANAGER_ROLE on $PORT
 #   migrate [args]       apply migrations under a database lock, then exit (api role)
 #   ensure-admin [args]  create or update the admin account from TASKMANAGER_ADMIN_* (api role)
 #   manage <args>        any management command, e.g. `manage check --deploy`
@@ -17,7 +17,7 @@ usage() {
     cat <<'USAGE'
 usage: entrypoint.sh [serve | migrate | ensure-admin | manage <command> [args...]]
 
-  serve           run gunicorn for the role in TASKMANAGER_ROLE (api or ui); the default
+  serve           run the HTTP server for the role in TASKMANAGER_ROLE (api or ui); the default
   migrate         apply database migrations under a lock, then exit (api role)
   ensure-admin    create or update the admin account from TASKMANAGER_ADMIN_* (api role)
   manage ARGS     run `manage.py ARGS`
@@ -36,7 +36,7 @@ if [ $# -gt 0 ]; then shift; fi
 
 case "$command" in
     serve)
-        exec gunicorn --config "$app_dir/deploy/gunicorn.conf.py" "$@"
+        exec python "$app_dir/deploy/serve.py" "$@"
         ;;
     migrate)
         require_api_role migrate

@@ -31,8 +31,7 @@ def main() -> int:
         "DEBUG": os.environ.get("DEBUG", "false"),
         "ALLOWED_HOSTS": "localhost,127.0.0.1,[::1]",
         "PYTHONUNBUFFERED": "1",
-        "GUNICORN_WORKERS": "1",
-        "GUNICORN_WORKER_TMP_DIR": str(DATA),
+        "SERVER_WORKERS": "1",
     }
     api = {**base, "TASKMANAGER_ROLE": "api", "PORT": str(API_PORT)}
     api.setdefault("DATABASE_URL", f"sqlite:///{DATA / 'taskmanager.sqlite3'}")
@@ -50,10 +49,10 @@ def main() -> int:
         stdout=subprocess.DEVNULL,
     )
 
-    gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py")]
+    server = [sys.executable, str(ROOT / "deploy" / "serve.py")]
     processes = [
-        subprocess.Popen(gunicorn, env=api, cwd=ROOT),
-        subprocess.Popen(gunicorn, env=ui, cwd=ROOT),
+        subprocess.Popen(server, env=api, cwd=ROOT),
+        subprocess.Popen(server, env=ui, cwd=ROOT),
     ]
     print(
         f"\n  UI:        http://127.0.0.1:{UI_PORT}/\n"

@@ -1,4 +1,4 @@
-"""Starting the project's own processes (manage.py, gunicorn) for tests that need a real one."""
+"""Starting the project's own processes (manage.py, the HTTP server) for tests that need a real one."""
 
 import os
 import socket
@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+# The server the image runs (deploy/serve.py), started the same way everywhere.
+SERVER_COMMAND = (sys.executable, str(ROOT / "deploy" / "serve.py"))
 
 # Variables the test settings or the caller's shell may set; each test states its own.
 _PROJECT_VARIABLES = (
@@ -65,13 +66,13 @@ def wait_until_answers(url: str, process: subprocess.Popen, timeout: float = 30)
 
 
 @contextmanager
-def gunicorn(env: dict, log_path: Path, *, workers: int = 1):
-    """A real gunicorn serving the project with ``env``; yields its base URL."""
+def role_server(env: dict, log_path: Path, *, workers: int = 1):
+    """A real server process serving the project with ``env``; yields its base URL."""
     port = free_port()
-    env = {**env, "PORT": str(port), "GUNICORN_WORKERS": str(workers)}
+    env = {**env, "PORT": str(port), "SERVER_WORKERS": str(workers)}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG)],
+            list(SERVER_COMMAND),
             env=env,
             cwd=ROOT,
             stdout=log,

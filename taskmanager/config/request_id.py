@@ -49,5 +49,7 @@ request_finished.connect(_forget_request_id, dispatch_uid="taskmanager.forget_re
 
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record):
-        record.request_id = current_request_id.get()
+        # A line that names its request (the access log) keeps that id.
+        if not hasattr(record, "request_id"):
+            record.request_id = current_request_id.get()
         return True

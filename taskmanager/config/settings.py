@@ -272,5 +272,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # httpx logs every request at INFO; the API's access log already has them.
         "httpx": {"level": "WARNING"},
+        # One line per request (config/access_log.py); ACCESS_LOG=false silences it.
+        "taskmanager.access": {"level": "INFO" if env.bool("ACCESS_LOG", default=True) else "WARNING"},
     },
 }

@@ -1,7 +1,15 @@
+"""The WSGI application of either role: Django behind the request limits and the access log."""
+
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+
+from taskmanager.config.access_log import AccessLog
+from taskmanager.config.request_limits import RequestLimits
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskmanager.config.settings")
 
-application = get_wsgi_application()
+application = AccessLog(
+    RequestLimits(get_wsgi_application(), max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+)

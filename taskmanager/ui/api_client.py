@@ -89,7 +89,7 @@ def build_http_client(transport: httpx.BaseTransport | None = None) -> httpx.Cli
         transport=transport,
         # Waiting for a free pooled connection counts as "slow API" too.
         timeout=httpx.Timeout(connect=connect, read=read, write=read, pool=connect),
-        # Closing idle connections before gunicorn's keep-alive (5 s) does
+        # Closing idle connections before the API server's keep-alive does
         # avoids reusing one the server is about to drop.
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=3.0),
         headers={"Accept": "application/json", "User-Agent": "taskmanager-ui"},

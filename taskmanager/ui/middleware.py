@@ -3,11 +3,12 @@
 import logging
 
 from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import reverse
 
-from taskmanager.ui.api_client import ApiNotFound, ApiUnauthorized, ApiUnavailable
+from taskmanager.ui.api_client import ApiNotFound, ApiUnauthorized, ApiUnavailable, ApiValidationError
 from taskmanager.ui.session import drop_token, login_redirect, safe_next
-from taskmanager.ui.views.errors import page_not_found, service_unavailable
+from taskmanager.ui.views.errors import bad_request, page_not_found, service_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,9 @@ class ApiErrorMiddleware:
     - Token expired or revoked: forget it and go to the login page, coming
       back to the same place afterwards.
     - Task not found (deleted meanwhile, or someone else's): the 404 page.
+    - Input the API refused where no form can show it (a filter in the URL,
+      a bulk selection the API will not take): the API's message, on the
+      plain list (for a page) or back where the user was (for a change).
     """
 
     def __init__(self, get_response):
@@ -37,7 +41,19 @@ class ApiErrorMiddleware:
             return login_redirect(self._back_url(request))
         if isinstance(exception, ApiNotFound):
             return page_not_found(request, exception)
+        if isinstance(exception, ApiValidationError):
+            return self._refused(request, exception)
         return None
+
+    def _refused(self, request, error: ApiValidationError):
+        problems = [message for messages_ in error.fields.values() for message in messages_]
+        messages.error(request, " ".join(problems) or error.message or "The request was refused.")
+        # A page whose own query the API refused goes to the plain list; the
+        # plain list has no query, so this cannot loop.
+        target = reverse("ui:task-list") if request.method == "GET" else self._back_url(request)
+        if request.method == "GET" and request.get_full_path() == target:
+            return bad_request(request)
+        return redirect(target)
 
     @staticmethod
     def _back_url(request) -> str:

@@ -250,3 +250,11 @@ class TestPagination:
 
         assert "completed=false" in body["next"]
         assert "ordering=title" in body["next"]
+
+
+@pytest.mark.parametrize("param", ["search", "tag"])
+def test_a_nul_character_in_a_text_filter_is_a_400_naming_it(api_client, param):
+    # What the UI passes on from its own URL (?q=a%00b); PostgreSQL cannot take NUL in text.
+    response = api_client.get(TASKS_URL, {param: "a\x00b"})
+    error = assert_error(response, 400)
+    assert param in error["fields"]

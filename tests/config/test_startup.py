@@ -5,7 +5,7 @@ import json
 import httpx
 import pytest
 
-from tests.processes import clean_env, gunicorn, manage
+from tests.processes import clean_env, manage, role_server
 
 SECRET = "a-test-secret-key-that-is-long-enough-for-checks"
 
@@ -96,14 +96,14 @@ def test_ui_role_has_no_database_configured():
     assert result.stdout.splitlines() == ["{}", "ImproperlyConfigured"]
 
 
-def test_ui_role_serves_health_under_gunicorn_without_a_database(tmp_path):
+def test_ui_role_serves_health_from_a_real_server_without_a_database(tmp_path):
     env = clean_env(
         TASKMANAGER_ROLE="ui",
         SECRET_KEY=SECRET,
         TASKMANAGER_API_URL="http://127.0.0.1:9",  # nothing listens: the API is down
         STATICFILES_STORAGE="django.contrib.staticfiles.storage.StaticFilesStorage",
     )
-    with gunicorn(env, tmp_path / "ui.log") as base_url:
+    with role_server(env, tmp_path / "ui.log") as base_url:
         # Probes address pods by IP, which ALLOWED_HOSTS (empty here) does not list.
         live = httpx.get(f"{base_url}/healthz", headers={"Host": "10.244.1.7:8000"})
         ready = httpx.get(f"{base_url}/readyz", headers={"Host": "10.244.1.7:8000"})

@@ -63,8 +63,8 @@ def role_env(role: str, port: int, **extra: str) -> dict:
         "SECRET_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PORT": str(port),
-        "GUNICORN_WORKERS": "1",
-        "GUNICORN_THREADS": "4",
+        "SERVER_WORKERS": "1",
+        "SERVER_THREADS": "4",
         **extra,
     }
 
@@ -331,19 +331,19 @@ def test_ui_logs_in_and_creates_a_task_through_the_api_container(ui_url, api):
 def test_sigterm_stops_the_server_promptly_and_cleanly(image, migrated, role):
     port = free_port()
     extra = {"DATABASE_URL": migrated} if role == "api" else {"TASKMANAGER_API_URL": "http://127.0.0.1:9"}
-    container = pm.Container(image.tag, role_env(role, port, GUNICORN_WORKERS="2", **extra))
+    container = pm.Container(image.tag, role_env(role, port, SERVER_WORKERS="2", **extra))
     try:
         container.start()
         container.wait_until_serving(f"http://127.0.0.1:{port}")
         pid1 = pm.podman("exec", container.name, "cat", "/proc/1/cmdline").stdout.replace("\0", " ")
-        assert "gunicorn" in pid1, f"PID 1 is {pid1!r}, so SIGTERM would not reach gunicorn"
+        assert "deploy/serve.py" in pid1, f"PID 1 is {pid1!r}, so SIGTERM would not reach the server"
 
         seconds, exit_code = container.stop(grace_seconds=30)
         logs = container.logs()
         print(f"\n{role}: stopped {seconds:.1f} s after SIGTERM, exit code {exit_code}")
-        # Exit code 0 means gunicorn shut down by itself; podman's SIGKILL after the grace period gives 137.
+        # Exit code 0 means the server shut down by itself; podman's SIGKILL after the grace period gives 137.
         assert exit_code == 0, logs
-        assert "Handling signal: term" in logs
+        assert "Shutting down granian" in logs
         assert seconds < 15, f"took {seconds:.1f} s to stop"
     finally:
         container.remove()

@@ -397,7 +397,7 @@ def test_shutdown_pauses_then_drains_within_the_grace_period(rendering):
         (container,) = pod_spec(workload)["containers"]
         pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
         assert pause >= 3
-        drain = int(container_environment(rendering, workload, container)["GUNICORN_GRACEFUL_TIMEOUT"])
+        drain = int(container_environment(rendering, workload, container)["SERVER_GRACEFUL_TIMEOUT"])
         assert pod_spec(workload)["terminationGracePeriodSeconds"] > pause + drain
 
 

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: PostgreSQL, both roles under real gunicorn, and headless Chromium.
+"""End-to-end fixtures: PostgreSQL, both roles as real server processes, and headless Chromium.
 
 A dedicated database is created (and dropped afterwards), migrations and
 collectstatic run per role exactly as in the image, and the browser talks
@@ -93,9 +93,8 @@ def stack(e2e_database_url, tmp_path_factory):
     common = {
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "GUNICORN_WORKERS": "1",
-        "GUNICORN_THREADS": "4",
-        "GUNICORN_WORKER_TMP_DIR": str(workdir),
+        "SERVER_WORKERS": "1",
+        "SERVER_THREADS": "4",
         "LOG_LEVEL": "INFO",
     }
     api_env = clean_env(

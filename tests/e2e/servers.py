@@ -1,19 +1,21 @@
-"""The two roles as real gunicorn processes on free ports, stoppable and restartable."""
+"""The two roles as real server processes on free ports, stoppable and restartable."""
 
 import random
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.processes import GUNICORN_CONFIG, ROOT
+from tests.processes import ROOT, SERVER_COMMAND
 
 
 class RoleServer:
-    """One role under gunicorn. ``stop`` and ``start`` keep the port, as a restarted pod keeps its Service."""
+    """One role under the image's server (deploy/serve.py).
+
+    ``stop`` and ``start`` keep the port, as a restarted pod keeps its Service.
+    """
 
     def __init__(self, name: str, env: dict, log_dir: Path):
         self.name = name
@@ -29,7 +31,7 @@ class RoleServer:
     def start(self, *, ready_timeout: float = 60) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 (the process writes to it while it runs)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG)],
+            list(SERVER_COMMAND),
             env=self.env,
             cwd=ROOT,
             stdout=log,
@@ -81,7 +83,7 @@ def port_outside_ephemeral_range() -> int:
     for port in candidates:
         with socket.socket() as sock:
             try:
-                sock.bind(("0.0.0.0", port))  # noqa: S104 (gunicorn binds all interfaces too)
+                sock.bind(("0.0.0.0", port))  # noqa: S104 (the server binds all interfaces too)
             except OSError:
                 continue
             return port

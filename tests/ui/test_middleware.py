@@ -1,5 +1,7 @@
 """API failures no view can fix: outage -> 503 page, dead token -> login, missing task -> 404."""
 
+import uuid
+
 import httpx
 import pytest
 
@@ -79,3 +81,37 @@ def test_every_page_sends_a_strict_content_security_policy(logged_in_client, lis
         assert "script-src 'self'" in policy
         assert "unsafe-inline" not in policy
         assert "frame-ancestors 'none'" in policy
+
+
+# --- Input the API refused where no form can show it ------------------------------
+NUL_IN_SEARCH = {"search": ["Null characters are not allowed."]}
+
+
+@pytest.mark.parametrize("query", ["?q=a%00b", "?tag=a%00b"])
+def test_a_filter_the_api_refuses_shows_its_message_on_the_plain_list(logged_in_client, list_api, query):
+    list_api.error("GET", "/api/v1/tasks/", 400, "The request has invalid fields.", fields=NUL_IN_SEARCH)
+    response = logged_in_client.get(f"/{query}")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    list_api.on("GET", "/api/v1/tasks/", json_body=listing([]))
+    page = logged_in_client.get("/")
+    assert page.status_code == 200
+    assert "Null characters are not allowed." in page.content.decode()
+
+
+def test_the_plain_list_refused_too_is_a_400_page_not_a_loop(logged_in_client, list_api):
+    list_api.error("GET", "/api/v1/tasks/", 400, "The request has invalid fields.", fields=NUL_IN_SEARCH)
+    response = logged_in_client.get("/")
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
+
+
+def test_a_bulk_change_the_api_refuses_goes_back_with_its_message(logged_in_client, list_api, fake_api):
+    too_many = {"ids": ["Ensure this field has no more than 500 elements."]}
+    fake_api.error("POST", "/api/v1/tasks/bulk/", 400, "The request has invalid fields.", fields=too_many)
+    ids = [str(uuid.uuid4()) for _ in range(501)]
+    response = logged_in_client.post("/tasks/bulk/", {"ids": ids, "action": "complete", "next": "/?page=2"})
+    assert response.status_code == 302
+    assert response["Location"] == "/?page=2"
+    list_api.on("GET", "/api/v1/tasks/", json_body=listing([]))
+    assert "no more than 500 elements" in logged_in_client.get("/").content.decode()

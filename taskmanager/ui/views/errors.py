@@ -9,6 +9,10 @@ def page_not_found(request, exception=None):
     return render(request, "ui/errors/404.html", status=404)
 
 
+def bad_request(request, exception=None):
+    return render(request, "ui/errors/400.html", status=400)
+
+
 def server_error(request):
     # Rendered without the request: whatever broke may break the context processors too.
     return _plain("ui/errors/500.html", status=500)

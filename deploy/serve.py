@@ -1,0 +1,77 @@
+"""The HTTP server for both roles: granian, configured from the environment.
+
+Used by the image's entry point, `make run`, the tests that start real role
+processes and the benchmark, so all of them run the same server the same way.
+
+Why granian: its HTTP layer (Rust, hyper) reads and parses requests on its
+own event loop and hands a request to a Python thread only once the request
+line and headers are complete. A client that trickles its headers costs a few
+kilobytes of memory there, not one of the few Python threads, and is dropped
+after SERVER_HEADER_TIMEOUT. gunicorn's threaded workers parse in the thread,
+so eight such clients stopped a whole pod (docs/PERFORMANCE.md has the
+comparison).
+
+    python deploy/serve.py [module:wsgi_callable]
+"""
+
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_APP = "taskmanager.config.wsgi:application"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def server_options() -> dict:
+    """granian's options from this project's settings (README, configuration table)."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+
+    return {
+        "address": os.environ.get("SERVER_BIND", "0.0.0.0"),  # noqa: S104 (a pod serves its IP)
+        "port": _int("PORT", 8000),
+        "interface": Interfaces.WSGI,
+        "http": HTTPModes.http1,
+        "workers": _int("SERVER_WORKERS", 2),
+        # The Python threads per worker that run Django; requests wait for one
+        # only after the server has read them completely.
+        "blocking_threads": _int("SERVER_THREADS", 4),
+        "backlog": _int("SERVER_BACKLOG", 1024),
+        "http1_settings": HTTP1Settings(
+            header_read_timeout=_int("SERVER_HEADER_TIMEOUT", 10) * 1000,
+            # Up to this size the application itself answers an over-long URL
+            # or header block, in its own error shape (request_limits.py).
+            max_buffer_size=_int("SERVER_MAX_HEAD_BYTES", 64 * 1024),
+        ),
+        # After SIGTERM, in-flight requests get this long before workers are killed.
+        "workers_kill_timeout": _int("SERVER_GRACEFUL_TIMEOUT", 20),
+        "respawn_failed_workers": True,
+        "log_level": os.environ.get("LOG_LEVEL", "info").lower(),
+        # The application writes the access log itself, with the request id
+        # (taskmanager/config/access_log.py).
+        "log_access": False,
+        "working_dir": ROOT,
+    }
+
+
+def main(argv: list[str]) -> None:
+    target = argv[1] if len(argv) > 1 else DEFAULT_APP
+    sys.path.insert(0, str(ROOT))
+    # Import the application once here, before the workers fork: a bad
+    # setting (an unknown role, no SECRET_KEY) stops the server with one
+    # message instead of failing every worker, and the workers share the
+    # imported code's memory.
+    module_name, _, attribute = target.partition(":")
+    getattr(__import__(module_name, fromlist=[attribute]), attribute)
+
+    from granian import Granian
+
+    Granian(target, **server_options()).serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,213 @@
+"""The HTTP server the image runs (deploy/serve.py), tested as a real process.
+
+Slow clients, chunked bodies, over-long request heads and the access log are
+properties of the server plus the WSGI layer in front of Django; only a real
+server process on a real socket shows them.
+"""
+
+import contextlib
+import socket
+import threading
+import time
+import uuid
+
+import httpx
+import psycopg2
+import pytest
+
+from tests.databases import scratch_database
+from tests.prerequisites import unavailable
+from tests.processes import clean_env, manage, role_server
+from tests.settings import POSTGRES_URL
+
+SECRET = "a-test-secret-key-that-is-long-enough-for-checks"
+STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
+# A request line, then one header line every DRIP_SECONDS and never the blank
+# line that ends the head: the classic slow-headers attack.
+DRIP_SECONDS = 1.0
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    """A real API role process (two workers of four threads, as the image) on a scratch database."""
+    log = tmp_path_factory.mktemp("server") / "api.log"
+    try:
+        database = scratch_database(f"taskmanager_server_{uuid.uuid4().hex[:8]}")
+        database_url = database.__enter__()
+    except psycopg2.OperationalError as error:
+        unavailable(f"no PostgreSQL at {POSTGRES_URL}: {error}", "start PostgreSQL on 127.0.0.1:5432")
+    try:
+        env = clean_env(
+            TASKMANAGER_ROLE="api",
+            SECRET_KEY=SECRET,
+            DATABASE_URL=database_url,
+            ALLOWED_HOSTS="127.0.0.1",
+            STATICFILES_STORAGE=STATIC,
+        )
+        migrated = manage("migrate", "--noinput", "-v0", env=env)
+        assert migrated.returncode == 0, migrated.stderr
+        with role_server(env, log, workers=2) as base_url:
+            yield base_url, log
+    finally:
+        database.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory):
+    log = tmp_path_factory.mktemp("server") / "ui.log"
+    env = clean_env(
+        TASKMANAGER_ROLE="ui",
+        SECRET_KEY=SECRET,
+        TASKMANAGER_API_URL="http://127.0.0.1:9",
+        ALLOWED_HOSTS="127.0.0.1",
+        STATICFILES_STORAGE=STATIC,
+    )
+    with role_server(env, log, workers=2) as base_url:
+        yield base_url, log
+
+
+@contextlib.contextmanager
+def slow_header_clients(base_url: str, count: int):
+    """``count`` sockets that keep sending header lines and never finish their request."""
+    port = int(base_url.rsplit(":", 1)[1])
+    sockets = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+    stop = threading.Event()
+    for sock in sockets:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+
+    def drip():
+        line = 0
+        while not stop.wait(DRIP_SECONDS):
+            line += 1
+            for sock in sockets:
+                with contextlib.suppress(OSError):
+                    sock.sendall(f"X-Slow-{line}: 1\r\n".encode())
+
+    dripper = threading.Thread(target=drip, daemon=True)
+    dripper.start()
+    try:
+        # Let every slow client be accepted and start its head before measuring.
+        time.sleep(2 * DRIP_SECONDS)
+        yield
+    finally:
+        stop.set()
+        dripper.join()
+        for sock in sockets:
+            sock.close()
+
+
+def timed_get(url: str, **kwargs) -> tuple[int, float]:
+    started = time.monotonic()
+    response = httpx.get(url, timeout=5, **kwargs)
+    return response.status_code, time.monotonic() - started
+
+
+def register_and_login(base_url: str) -> dict:
+    username, password = f"server-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
+    account = {"username": username, "password": password}
+    assert httpx.post(f"{base_url}/api/v1/auth/register/", json=account, timeout=10).status_code == 201
+    token = httpx.post(f"{base_url}/api/v1/auth/token/", json=account, timeout=10).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("count", [4, 40])
+def test_slow_header_clients_do_not_stop_the_api(api, count):
+    base_url, _log = api
+    headers = register_and_login(base_url)
+    with slow_header_clients(base_url, count):
+        # More normal requests than the pod has Python threads (2 x 4), in a row.
+        answers = [timed_get(f"{base_url}/healthz") for _ in range(3)]
+        answers += [timed_get(f"{base_url}/api/v1/tasks/", headers=headers) for _ in range(10)]
+    assert all(status == 200 for status, _seconds in answers), answers
+    assert max(seconds for _status, seconds in answers) < 1.0, answers
+
+
+@pytest.mark.parametrize("count", [4, 40])
+def test_slow_header_clients_do_not_stop_the_ui(ui, count):
+    base_url, _log = ui
+    with slow_header_clients(base_url, count):
+        answers = [timed_get(f"{base_url}/healthz") for _ in range(3)]
+        answers += [timed_get(f"{base_url}/login/") for _ in range(10)]
+    assert all(status == 200 for status, _seconds in answers), answers
+    assert max(seconds for _status, seconds in answers) < 1.0, answers
+
+
+def test_a_chunked_patch_changes_the_task(api):
+    base_url, _log = api
+    headers = register_and_login(base_url)
+    created = httpx.post(f"{base_url}/api/v1/tasks/", json={"title": "before"}, headers=headers, timeout=10)
+    task_url = f"{base_url}/api/v1/tasks/{created.json()['id']}/"
+
+    def chunks():
+        # A body with no Content-Length: httpx sends it chunked.
+        yield b'{"title": '
+        yield b'"after"}'
+
+    patched = httpx.patch(
+        task_url, content=chunks(), headers={**headers, "Content-Type": "application/json"}, timeout=10
+    )
+    assert patched.request.headers.get("Transfer-Encoding") == "chunked"
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["title"] == "after"
+    assert httpx.get(task_url, headers=headers, timeout=10).json()["title"] == "after"
+
+
+def test_a_chunked_body_over_the_size_limit_is_refused_with_413(api):
+    base_url, _log = api
+    headers = register_and_login(base_url)
+
+    def big():
+        for _ in range(300):
+            yield b" " * 1024  # 300 KiB, over the 256 KiB default
+
+    response = httpx.post(
+        f"{base_url}/api/v1/tasks/", content=big(), headers={**headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status", "code"),
+    [
+        ("/api/v1/tasks/?q=" + "a" * 9000, {}, 414, "uri_too_long"),
+        ("/api/v1/tasks/", {"X-Big": "a" * 20_000}, 431, "headers_too_large"),
+    ],
+)
+def test_an_over_long_request_head_answers_in_the_error_shape(api, path, headers, status, code):
+    base_url, _log = api
+    response = httpx.get(f"{base_url}{path}", headers=headers, timeout=10)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert (error["status"], error["code"]) == (status, code)
+    assert error["message"]
+
+
+def test_what_the_http_parser_refuses_gets_its_status_without_a_python_traceback(api):
+    base_url, log = api
+    port = int(base_url.rsplit(":", 1)[1])
+    many_fields = "".join(f"X-Many-{n}: 1\r\n" for n in range(120))
+    for head, status in [
+        (f"GET /api/v1/tasks/ HTTP/1.1\r\nHost: 127.0.0.1\r\n{many_fields}\r\n", b" 431 "),
+        ("GET /api/v1/tasks/ HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: x\r\n\r\n", b" 400 "),
+        ("NOT HTTP AT ALL\r\n\r\n", b" 400 "),
+    ]:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(head.encode())
+            assert status in sock.recv(4096).split(b"\r\n", 1)[0]
+    assert "Traceback" not in log.read_text()
+
+
+def test_every_request_gets_one_access_log_line_with_its_request_id(api):
+    base_url, log = api
+    request_id = f"server-test-{uuid.uuid4().hex[:8]}"
+    httpx.get(f"{base_url}/api/v1/no-such-thing/%0Aforged", headers={"X-Request-ID": request_id}, timeout=10)
+    deadline = time.monotonic() + 5
+    lines = []
+    while time.monotonic() < deadline and not lines:
+        lines = [line for line in log.read_text().splitlines() if f"request_id={request_id} " in line]
+        time.sleep(0.1)
+    (line,) = lines
+    # The decoded newline in the path is written escaped, so it cannot forge a second log line.
+    assert '"GET /api/v1/no-such-thing/\\x0aforged HTTP/1.1" 404 ' in line
