@@ -58,7 +58,7 @@ image:
 	  --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
 	  .
 
-## Side-by-side benchmark: API role, UI role and a raw floor under the image's gunicorn
+## Side-by-side benchmark: API role, UI role and a raw floor under the image's server
 ## settings, on a fresh taskmanager_bench database (PostgreSQL on 127.0.0.1:5432) and wrk.
 ## Not part of `make test`; about 5 minutes; results in bench/results/ (see docs/PERFORMANCE.md).
 bench: install
