@@ -10,6 +10,7 @@ import time
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -264,3 +265,40 @@ def test_creates_sharing_new_tags_in_different_orders_never_deadlock(caplog):
         assert [r.status_code for r in results] == [201] * 4
         assert Tag.objects.filter(owner=user, name__in=names).count() == len(names)
     assert not retried_writes(caplog)
+
+
+def test_deleting_a_tag_in_the_admin_while_tasks_are_tagged_with_it():
+    user = UserFactory(username="tag-keeper")
+    admin = Client()
+    admin.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    taggers = [client_for(user) for _ in range(6)]
+
+    for _round in range(5):
+        tasks = [TaskFactory(owner=user, tags=["k1"]) for _ in range(len(taggers))]
+        doomed = Tag.objects.get(owner=user, name="k1")
+        threads, results, errors = run_in_threads(
+            [
+                lambda url=f"/admin/tasks/tag/{doomed.id}/delete/": admin.post(url, {"post": "yes"}),
+                *(
+                    lambda c=client, t=task: c.patch(task_url(t), {"tags": ["k1", "k2"]}, format="json")
+                    for client, task in zip(taggers, tasks, strict=True)
+                ),
+            ]
+        )
+        for thread in threads:
+            thread.join()
+
+        assert not errors, errors
+        assert [r.status_code for r in results] == [302] + [200] * len(taggers)
+        assert not Tag.objects.filter(id=doomed.id).exists()
+        for task, response in zip(tasks, results[1:], strict=True):
+            task.refresh_from_db()
+            names = sorted(task.tags.values_list("name", flat=True))
+            if names == ["k2"]:
+                # Tagged before the delete, which then took k1 off with a new version.
+                assert task.version == response.json()["version"] + 1
+            else:
+                # Tagged after the delete, with a k1 created afresh.
+                assert (names, task.version) == (["k1", "k2"], response.json()["version"])
+        Task.objects.filter(owner=user).delete()
+        Tag.objects.filter(owner=user).delete()
