@@ -167,7 +167,7 @@ def _if_match_versions(request, task_id) -> frozenset[int] | None:
     """The versions of the task that If-Match accepts, or None when it sets no condition.
 
     If-Match compares strongly (RFC 9110, 13.1.1): a weak tag matches nothing,
-    and neither does one of another task or not ours at all.
+    nor does a tag of another task or one this API never issued.
     """
     header = request.headers.get("If-Match")
     if header is None or header.strip() == "*":
