@@ -98,3 +98,17 @@ class Task(models.Model):
 def task_etag(task_id, version) -> str:
     """The strong ETag of one version of a task (also for rows read without a model)."""
     return f'"{task_id.hex}-{version}"'
+
+
+def task_version_from_etag(task_id, etag: str) -> int | None:
+    """The version a ``task_etag`` of this task names, or None for any other tag."""
+    prefix = f'"{task_id.hex}-'
+    digits = etag.removeprefix(prefix).removesuffix('"')
+    if not (etag.startswith(prefix) and etag.endswith('"')) or not _is_version_number(digits):
+        return None
+    return int(digits)
+
+
+def _is_version_number(digits: str) -> bool:
+    # Bounded by the column's range, and short enough that int() never refuses it.
+    return 0 < len(digits) <= 10 and digits.isascii() and digits.isdigit()

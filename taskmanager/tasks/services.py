@@ -3,13 +3,19 @@
 Each write runs in one transaction and changes rows with database-side
 expressions (``F("version") + 1``) under a row lock, so many identical API pods
 never lose an update by reading, modifying and writing back across requests.
+
+Every write takes its locks in the same order: the task rows first, ordered by
+id, then the tags, ordered by id, then the links between them. Two writes
+then never wait on each other in a cycle (which PostgreSQL breaks by aborting
+one with "deadlock detected"), and a delete never removes a task whose new
+links another transaction is about to commit.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -21,18 +27,25 @@ from taskmanager.tasks.models import (
     Priority,
     Tag,
     Task,
+    task_etag,
 )
 from taskmanager.tasks.selectors import task_get_for_update
+from taskmanager.tasks.transactions import RetryableConflict, write_transaction
 
 EDITABLE_FIELDS = frozenset({"title", "description", "priority", "completed", "due_date", "tags"})
 
 
 class PreconditionFailed(Exception):
-    """The client's If-Match names a version that is no longer current."""
+    """The caller expected a version of the task that is no longer the current one."""
 
-    def __init__(self, current_etag: str):
+    def __init__(self, task_id, current_version: int):
         super().__init__("The task has changed since it was read.")
-        self.current_etag = current_etag
+        self.task_id = task_id
+        self.current_version = current_version
+
+    @property
+    def current_etag(self) -> str:
+        return task_etag(self.task_id, self.current_version)
 
 
 class BulkAction:
@@ -42,6 +55,7 @@ class BulkAction:
     ALL = (COMPLETE, REOPEN, DELETE)
 
 
+@write_transaction
 def task_create(
     *,
     owner,
@@ -52,7 +66,7 @@ def task_create(
     due_date: date | None = None,
     tags: Iterable[str] = (),
 ) -> Task:
-    fields = _clean(
+    fields = task_fields_clean(
         {
             "title": title,
             "description": description,
@@ -63,37 +77,40 @@ def task_create(
         }
     )
     tag_names = fields.pop("tags")
-    with transaction.atomic():
-        task = Task(owner=owner, **fields)
-        task.completed_at = timezone.now() if task.completed else None
-        task.save()
-        if tag_names:
-            task.tags.set(_tags_for(owner, tag_names))
+    task = Task(owner=owner, **fields)
+    task.completed_at = timezone.now() if task.completed else None
+    task.save()
+    if tag_names:
+        task.tags.set(_tags_locked_for_linking(owner, tag_names))
     return task
 
 
-def task_update(*, owner, task_id, changes: dict, expected_etag: str | None = None) -> Task:
-    """Apply a partial change; a full replacement passes every editable field."""
+@write_transaction
+def task_update(*, owner, task_id, changes: dict, expected_versions: Collection[int] | None = None) -> Task:
+    """Apply a partial change; a full replacement passes every editable field.
+
+    ``expected_versions``: when given, the change applies only if the task's
+    current version is one of them; otherwise PreconditionFailed.
+    """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
-    fields = _clean(changes)
+    fields = task_fields_clean(changes)
     tag_names = fields.pop("tags", None)
-    with transaction.atomic():
-        task = task_get_for_update(owner=owner, task_id=task_id)
-        _check_precondition(task, expected_etag)
-        if not fields and tag_names is None:
-            # Nothing to change: keep the version, so other readers' ETags stay valid.
-            return task
-        if "completed" in fields:
-            fields["completed_at"] = completed_at_for(fields["completed"], task.completed_at)
-        for name, value in fields.items():
-            setattr(task, name, value)
-        task.version = F("version") + 1
-        task.save()
-        if tag_names is not None:
-            task.tags.set(_tags_for(owner, tag_names))
-        task.refresh_from_db(fields=["version", "updated_at", "priority_rank"])
+    task = task_get_for_update(owner=owner, task_id=task_id)
+    _check_version(task, expected_versions)
+    if not fields and tag_names is None:
+        # Nothing to change: keep the version, so other readers' ETags stay valid.
+        return task
+    if "completed" in fields:
+        fields["completed_at"] = completed_at_for(fields["completed"], task.completed_at)
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.version = F("version") + 1
+    task.save()
+    if tag_names is not None:
+        task.tags.set(_tags_locked_for_linking(owner, tag_names))
+    task.refresh_from_db(fields=["version", "updated_at", "priority_rank"])
     return task
 
 
@@ -104,13 +121,14 @@ def completed_at_for(completed: bool, current: datetime | None) -> datetime | No
     return current or timezone.now()
 
 
-def task_delete(*, owner, task_id, expected_etag: str | None = None) -> None:
-    with transaction.atomic():
-        task = task_get_for_update(owner=owner, task_id=task_id)
-        _check_precondition(task, expected_etag)
-        task.delete()
+@write_transaction
+def task_delete(*, owner, task_id, expected_versions: Collection[int] | None = None) -> None:
+    task = task_get_for_update(owner=owner, task_id=task_id)
+    _check_version(task, expected_versions)
+    task.delete()
 
 
+@write_transaction
 def task_bulk_apply(*, owner, ids: Iterable, action: str) -> int:
     """Apply one action to the owner's tasks among ``ids``; returns how many changed.
 
@@ -120,17 +138,17 @@ def task_bulk_apply(*, owner, ids: Iterable, action: str) -> int:
     if action not in BulkAction.ALL:
         raise ValidationError({"action": f"Must be one of: {', '.join(BulkAction.ALL)}."})
     tasks = Task.objects.filter(owner=owner, id__in=list(ids))
-    with transaction.atomic():
-        if action == BulkAction.DELETE:
-            _deleted, per_model = tasks.delete()
-            return per_model.get(Task._meta.label, 0)
-        return tasks_set_completed(tasks, completed=action == BulkAction.COMPLETE)
+    if action == BulkAction.DELETE:
+        return tasks_delete(tasks)
+    return tasks_set_completed(tasks, completed=action == BulkAction.COMPLETE)
 
 
+@write_transaction
 def tasks_set_completed(tasks: QuerySet[Task], *, completed: bool) -> int:
     """Complete or reopen every task in ``tasks`` in one UPDATE; returns how many changed."""
     now = timezone.now()
-    return tasks.filter(completed=not completed).update(
+    locked = _tasks_lock(tasks.filter(completed=not completed))
+    return Task.objects.filter(id__in=locked).update(
         completed=completed,
         completed_at=now if completed else None,
         version=F("version") + 1,
@@ -138,21 +156,58 @@ def tasks_set_completed(tasks: QuerySet[Task], *, completed: bool) -> int:
     )
 
 
-def task_clear_completed(*, owner) -> int:
-    _deleted, per_model = Task.objects.filter(owner=owner, completed=True).delete()
+@write_transaction
+def tasks_delete(tasks: QuerySet[Task]) -> int:
+    """Delete every task in ``tasks`` with its tag links; returns how many were deleted."""
+    locked = _tasks_lock(tasks)
+    if not locked:
+        return 0
+    _deleted, per_model = Task.objects.filter(id__in=locked).delete()
     return per_model.get(Task._meta.label, 0)
 
 
-def _check_precondition(task: Task, expected_etag: str | None) -> None:
-    if expected_etag is None or expected_etag.strip() == "*":
-        return
-    offered = {tag.strip().removeprefix("W/") for tag in expected_etag.split(",")}
-    if task.etag not in offered:
-        raise PreconditionFailed(task.etag)
+def task_clear_completed(*, owner) -> int:
+    return tasks_delete(Task.objects.filter(owner=owner, completed=True))
 
 
-def _clean(fields: dict) -> dict:
-    """Normalise and validate the given fields; raises ValidationError naming each bad one."""
+@write_transaction
+def tags_delete(tags: QuerySet[Tag]) -> int:
+    """Delete ``tags``, taking them off their tasks, which get a new version; returns how many.
+
+    The tasks are locked before the tags, as on every other write path. A task
+    tagged with one of them in between (its writer held the tag until it
+    committed) makes the whole delete start over with that task included.
+    """
+    tag_ids = list(Tag.objects.filter(id__in=tags.values("id")).values_list("id", flat=True))
+    links = Task.tags.through.objects.filter(tag_id__in=tag_ids)
+    task_ids = set(_tasks_lock(Task.objects.filter(id__in=links.values("task_id"))))
+    locked_tags = Tag.objects.filter(id__in=tag_ids).order_by("id").select_for_update()
+    tag_ids = list(locked_tags.values_list("id", flat=True))
+    if not set(links.values_list("task_id", flat=True)) <= task_ids:
+        raise RetryableConflict("a task was tagged while its tags were being deleted")
+    Task.objects.filter(id__in=task_ids).update(version=F("version") + 1, updated_at=timezone.now())
+    _deleted, per_model = Tag.objects.filter(id__in=tag_ids).delete()
+    return per_model.get(Tag._meta.label, 0)
+
+
+def _tasks_lock(tasks: QuerySet[Task]) -> list:
+    """Lock the rows of ``tasks`` in id order; returns the ids of those that still match.
+
+    A row changed by a transaction this one waited for is checked against the
+    filter again, so a task reopened meanwhile is no longer "completed".
+    ``of`` keeps rows of tables joined only to filter (such as users) unlocked.
+    """
+    rows = tasks.order_by("id").select_for_update(of=("self",))
+    return list(rows.values_list("id", flat=True))
+
+
+def _check_version(task: Task, expected_versions: Collection[int] | None) -> None:
+    if expected_versions is not None and task.version not in expected_versions:
+        raise PreconditionFailed(task.id, task.version)
+
+
+def task_fields_clean(fields: dict) -> dict:
+    """Normalise and validate the given task fields; raises ValidationError naming each bad one."""
     cleaned, errors = {}, {}
     for name, value in fields.items():
         try:
@@ -242,7 +297,27 @@ _CLEANERS = {
 }
 
 
-def _tags_for(owner, names: list[str]) -> list[Tag]:
+def _tags_locked_for_linking(owner, names: list[str]) -> list[int]:
+    """The ids of the owner's tags called ``names``, created if new, held until commit.
+
+    Sorted names make concurrent writers insert shared new tags in one order
+    (each waits on the other's uncommitted insert of the same name). The KEY
+    SHARE lock lets any number of writers link a tag at once, but makes a
+    delete of it wait until the links are committed, so it takes them away too.
+    """
+    if not names:
+        return []
+    names = sorted(names)
     # ignore_conflicts makes concurrent creation of the same tag safe.
     Tag.objects.bulk_create([Tag(owner=owner, name=name) for name in names], ignore_conflicts=True)
-    return list(Tag.objects.filter(owner=owner, name__in=names))
+    query = Tag.objects.filter(owner=owner, name__in=names).order_by("id").values_list("id", flat=True)
+    if connection.vendor == "postgresql":
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} FOR KEY SHARE", params)
+            ids = [row[0] for row in cursor.fetchall()]
+    else:
+        ids = list(query)
+    if len(ids) != len(names):
+        raise RetryableConflict("a tag was deleted while a task was being tagged with it")
+    return ids

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -167,3 +168,137 @@ def test_simultaneous_creates_with_the_same_new_tag_share_one_tag():
     assert [r.status_code for r in results] == [201] * 3
     assert Tag.objects.filter(owner=user, name="fresh").count() == 1
     assert Task.objects.filter(owner=user, tags__name="fresh").count() == 3
+
+
+RACE_ROUNDS = 10
+RACE_TASKS = 20
+RACE_TAG_WRITERS = 7
+
+
+def race_tasks(user, *, completed) -> list[Task]:
+    return [TaskFactory(owner=user, completed=completed, tags=["k1", "k2"]) for _ in range(RACE_TASKS)]
+
+
+@pytest.mark.parametrize(
+    ("completed", "send_delete"),
+    [
+        (
+            False,
+            lambda client, ids: client.post(
+                f"{TASKS_URL}bulk/", {"action": "delete", "ids": ids}, format="json"
+            ),
+        ),
+        (True, lambda client, _ids: client.post(f"{TASKS_URL}clear-completed/")),
+    ],
+    ids=["bulk-delete", "clear-completed"],
+)
+def test_deleting_many_tasks_while_their_tags_change_always_succeeds(completed, send_delete, caplog):
+    user = UserFactory(username="bulk-racer")
+    deleter = client_for(user)
+    taggers = [client_for(user) for _ in range(RACE_TAG_WRITERS)]
+    failed_rounds = []
+
+    for round_number in range(RACE_ROUNDS):
+        tasks = race_tasks(user, completed=completed)
+        ids = [str(task.id) for task in tasks]
+        # Spread the tag writers over the id range, so the delete meets them in the middle of its work.
+        targets = sorted(tasks, key=lambda task: task.id.hex)[1::3][:RACE_TAG_WRITERS]
+        threads, results, errors = run_in_threads(
+            [
+                lambda ids=ids: send_delete(deleter, ids),
+                *(
+                    lambda c=client, t=target: c.patch(task_url(t), {"tags": ["k3"]}, format="json")
+                    for client, target in zip(taggers, targets, strict=True)
+                ),
+            ]
+        )
+        for thread in threads:
+            thread.join()
+
+        assert not errors, errors
+        delete_status, *tag_statuses = [response.status_code for response in results]
+        left = Task.objects.filter(id__in=ids).count()
+        orphan_links = Task.tags.through.objects.filter(task_id__in=ids).count()
+        if delete_status != 200 or left or orphan_links or not set(tag_statuses) <= {200, 404}:
+            failed_rounds.append((round_number, delete_status, tag_statuses, left, orphan_links))
+        else:
+            assert results[0].json() in (
+                {"action": "delete", "affected": RACE_TASKS},
+                {"deleted": RACE_TASKS},
+            )
+        # Whatever happened, start the next round from a clean slate.
+        Task.objects.filter(owner=user).delete()
+
+    assert not failed_rounds, (
+        f"{len(failed_rounds)} of {RACE_ROUNDS} rounds failed "
+        "(round, delete status, tag writer statuses, tasks left, links left): "
+        f"{failed_rounds}"
+    )
+    # Every tag a writer asked for exists once, owned by the writer's user.
+    assert Tag.objects.filter(owner=user, name="k3").count() <= 1
+    # The lock order alone kept them apart: no write had to be started over.
+    assert not retried_writes(caplog)
+
+
+def retried_writes(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "taskmanager.tasks.transactions"]
+
+
+def test_creates_sharing_new_tags_in_different_orders_never_deadlock(caplog):
+    user = UserFactory(username="tag-orders")
+    clients = [client_for(user) for _ in range(4)]
+
+    # As many new tags per task as allowed: the longer each INSERT, the likelier the writers overlap.
+    for round_number in range(20):
+        names = [f"r{round_number}-{letter}" for letter in "abcdefghijklmnopqrst"]
+        orders = [names, names[::-1], names[1::2] + names[::2], names[::2] + names[1::2]]
+        threads, results, errors = run_in_threads(
+            [
+                lambda c=client, order=order: c.post(TASKS_URL, {"title": "t", "tags": order}, format="json")
+                for client, order in zip(clients, orders, strict=True)
+            ]
+        )
+        for thread in threads:
+            thread.join()
+
+        assert not errors, errors
+        assert [r.status_code for r in results] == [201] * 4
+        assert Tag.objects.filter(owner=user, name__in=names).count() == len(names)
+    assert not retried_writes(caplog)
+
+
+def test_deleting_a_tag_in_the_admin_while_tasks_are_tagged_with_it():
+    user = UserFactory(username="tag-keeper")
+    admin = Client()
+    admin.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    taggers = [client_for(user) for _ in range(6)]
+
+    for _round in range(5):
+        tasks = [TaskFactory(owner=user, tags=["k1"]) for _ in range(len(taggers))]
+        doomed = Tag.objects.get(owner=user, name="k1")
+        threads, results, errors = run_in_threads(
+            [
+                lambda url=f"/admin/tasks/tag/{doomed.id}/delete/": admin.post(url, {"post": "yes"}),
+                *(
+                    lambda c=client, t=task: c.patch(task_url(t), {"tags": ["k1", "k2"]}, format="json")
+                    for client, task in zip(taggers, tasks, strict=True)
+                ),
+            ]
+        )
+        for thread in threads:
+            thread.join()
+
+        assert not errors, errors
+        assert [r.status_code for r in results] == [302] + [200] * len(taggers)
+        assert not Tag.objects.filter(id=doomed.id).exists()
+        for task, response in zip(tasks, results[1:], strict=True):
+            task.refresh_from_db()
+            names = sorted(task.tags.values_list("name", flat=True))
+            if names == ["k2"]:
+                # Tagged before the delete, which then took k1 off with a new version.
+                assert task.version == response.json()["version"] + 1
+            else:
+                # Tagged after the delete, with a k1 created afresh.
+                assert (names, task.version) == (["k1", "k2"], response.json()["version"])
+        Task.objects.filter(owner=user).delete()
+        Tag.objects.filter(owner=user).delete()

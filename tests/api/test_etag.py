@@ -53,6 +53,12 @@ class TestReads:
 
         assert response.status_code == 304
 
+    def test_if_none_match_star_is_304_for_an_existing_task(self, api_client, task):
+        response = api_client.get(task_url(task), HTTP_IF_NONE_MATCH="*")
+
+        assert response.status_code == 304
+        assert response["ETag"] == current_etag(api_client, task)
+
     def test_if_none_match_stale_is_a_full_200(self, api_client, task):
         stale = make_stale(api_client, task)
 
@@ -115,14 +121,43 @@ class TestConditionalWrites:
             assert response.json()["title"] == body["title"]
             assert response["ETag"] != etag
 
-    def test_if_match_star_and_weak_form_are_accepted(self, api_client, task):
-        assert (
-            api_client.patch(task_url(task), {"title": "a"}, format="json", HTTP_IF_MATCH="*").status_code
-            == 200
-        )
-        etag = current_etag(api_client, task)
-        response = api_client.patch(task_url(task), {"title": "b"}, format="json", HTTP_IF_MATCH=f"W/{etag}")
+    def test_if_match_star_is_accepted(self, api_client, task):
+        response = api_client.patch(task_url(task), {"title": "a"}, format="json", HTTP_IF_MATCH="*")
+
         assert response.status_code == 200
+
+    @pytest.mark.parametrize(
+        ("method", "body"),
+        [("put", {"title": "Replaced"}), ("patch", {"title": "Patched"}), ("delete", None)],
+    )
+    def test_a_weak_if_match_is_412_even_for_the_current_etag(self, api_client, task, method, body):
+        # If-Match uses the strong comparison (RFC 9110, 13.1.1): W/"x" never matches.
+        etag = current_etag(api_client, task)
+
+        response = getattr(api_client, method)(task_url(task), body, format="json", HTTP_IF_MATCH=f"W/{etag}")
+
+        assert assert_error(response, 412)["code"] == "precondition_failed"
+        assert response["ETag"] == etag
+        after = Task.objects.get(id=task.id)
+        assert (after.title, after.version) == ("Original", 1)
+
+    def test_a_list_with_the_current_etag_only_in_weak_form_is_412(self, api_client, task):
+        etag = current_etag(api_client, task)
+
+        response = api_client.patch(
+            task_url(task), {"title": "b"}, format="json", HTTP_IF_MATCH=f'"stale-1", W/{etag}'
+        )
+
+        assert_error(response, 412)
+
+    def test_the_etag_of_another_task_with_the_same_version_is_412(self, api_client, task, user):
+        other = TaskFactory(owner=user)
+
+        response = api_client.patch(
+            task_url(task), {"title": "b"}, format="json", HTTP_IF_MATCH=current_etag(api_client, other)
+        )
+
+        assert_error(response, 412)
 
     def test_if_match_list_containing_the_current_etag_succeeds(self, api_client, task):
         etag = current_etag(api_client, task)
@@ -140,8 +175,9 @@ class TestConditionalWrites:
 
         assert response.status_code == 200
 
-    def test_garbage_if_match_is_412(self, api_client, task):
-        response = api_client.patch(task_url(task), {"title": "x"}, format="json", HTTP_IF_MATCH="garbage")
+    @pytest.mark.parametrize("header", ["garbage", '"', '"abc-1"', "W/", f'"{"0" * 32}-{"9" * 5000}"'])
+    def test_garbage_if_match_is_412(self, api_client, task, header):
+        response = api_client.patch(task_url(task), {"title": "x"}, format="json", HTTP_IF_MATCH=header)
 
         assert_error(response, 412)
 

@@ -110,12 +110,11 @@ class TestActions:
 class TestChangeForm:
     def form_data(self, task, **changes):
         data = {
-            "owner": task.owner_id,
             "title": task.title,
             "description": task.description,
             "priority": task.priority,
             "due_date": "",
-            "tags": [t.id for t in task.tags.all()],
+            "tag_names": ", ".join(t.name for t in task.tags.all()),
         }
         if task.completed:
             data["completed"] = "on"
@@ -154,22 +153,138 @@ class TestChangeForm:
         assert task.title == "Keep"
 
     def test_adding_a_task(self, admin_client, owner):
-        tag = TagFactory(owner=owner, name="new")
+        tag = TagFactory(owner=owner, name="old")
 
         response = admin_client.post(
             f"{CHANGELIST}add/",
-            {"owner": owner.id, "title": "Added", "description": "", "priority": "low", "tags": [tag.id]},
+            {
+                "owner": owner.id,
+                "title": "Added",
+                "description": "",
+                "priority": "low",
+                "tag_names": "Old, new",
+            },
         )
 
         assert response.status_code == 302
         task = Task.objects.get(title="Added")
         assert (task.owner, task.priority, task.version) == (owner, "low", 1)
-        assert list(task.tags.all()) == [tag]
+        assert response["Location"] == f"{CHANGELIST}"
+        assert [t.name for t in task.tags.all()] == ["new", "old"]
+        assert task.tags.get(name="old") == tag
+        assert set(Tag.objects.values_list("owner", flat=True)) == {owner.id}
 
     def test_change_page_loads(self, admin_client, owner):
         task = TaskFactory(owner=owner, tags=["a"])
 
         assert admin_client.get(f"{CHANGELIST}{task.id}/change/").status_code == 200
+
+
+class TestTagsStayWithTheOwner:
+    """A task only ever carries its owner's tags, whatever the admin posts."""
+
+    def change(self, client, task, **data):
+        # The owner is read-only on this form: posting it anyway must change nothing.
+        form = {
+            "owner": task.owner_id,
+            "title": task.title,
+            "description": "",
+            "priority": task.priority,
+            "due_date": "",
+            **data,
+        }
+        return client.post(f"{CHANGELIST}{task.id}/change/", form)
+
+    def test_the_change_form_offers_only_the_owners_tags_as_names(self, admin_client, owner):
+        TagFactory(owner=UserFactory(username="stranger"), name="strangers-secret")
+        task = TaskFactory(owner=owner, tags=["mine", "also-mine"])
+
+        response = admin_client.get(f"{CHANGELIST}{task.id}/change/")
+
+        html = response.content.decode()
+        assert "strangers-secret" not in html
+        form = response.context["adminform"].form
+        assert "tags" not in form.fields
+        assert form["tag_names"].value() == "also-mine, mine"
+
+    def test_another_owners_tag_cannot_be_saved_onto_a_task(self, admin_client, owner):
+        theirs = TagFactory(owner=UserFactory(username="stranger"), name="secret")
+        task = TaskFactory(owner=owner)
+
+        response = self.change(admin_client, task, tags=[theirs.id], tag_names="secret")
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        (tag,) = task.tags.all()
+        assert (tag.name, tag.owner) == ("secret", owner)
+        assert tag != theirs
+        assert not theirs.tasks.exists()
+
+    def test_the_owner_of_a_task_cannot_be_changed(self, admin_client, owner):
+        task = TaskFactory(owner=owner, tags=["mine"])
+
+        self.change(admin_client, task, owner=UserFactory(username="taker").id, tag_names="mine")
+
+        task.refresh_from_db()
+        assert task.owner == owner
+
+    def test_an_invalid_tag_name_is_a_form_error_and_changes_nothing(self, admin_client, owner):
+        task = TaskFactory(owner=owner, title="Keep")
+
+        response = self.change(admin_client, task, title="Changed", tag_names="ok, Not/Slug")
+
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["tag_names"]
+        task.refresh_from_db()
+        assert (task.title, task.version, task.tags.count()) == ("Keep", 1, 0)
+
+    def test_saving_without_changes_keeps_the_version(self, admin_client, owner):
+        task = TaskFactory(owner=owner, tags=["b", "a"])
+
+        response = self.change(admin_client, task, tag_names="a, b")
+
+        assert response.status_code == 302
+        task.refresh_from_db()
+        assert task.version == 1
+
+    def test_changing_tags_replaces_them_and_bumps_the_version(self, admin_client, owner):
+        task = TaskFactory(owner=owner, tags=["old"])
+
+        self.change(admin_client, task, tag_names="new another")
+
+        task.refresh_from_db()
+        assert sorted(t.name for t in task.tags.all()) == ["another", "new"]
+        assert task.version == 2
+
+    def test_deleting_a_tag_takes_it_off_its_tasks_with_a_new_version(self, admin_client, owner):
+        task = TaskFactory(owner=owner, tags=["gone", "kept"])
+        gone = Tag.objects.get(owner=owner, name="gone")
+
+        response = admin_client.post(f"/admin/tasks/tag/{gone.id}/delete/", {"post": "yes"})
+
+        assert response.status_code == 302
+        task.refresh_from_db()
+        assert [t.name for t in task.tags.all()] == ["kept"]
+        assert task.version == 2
+
+    def test_a_tag_cannot_be_renamed_or_given_to_another_user(self, admin_client, owner):
+        tag = TagFactory(owner=owner, name="mine")
+
+        admin_client.post(f"/admin/tasks/tag/{tag.id}/change/", {"owner": UserFactory().id, "name": "other"})
+
+        tag.refresh_from_db()
+        assert (tag.owner, tag.name) == (owner, "mine")
+
+    def test_deleting_tasks_with_the_admin_action(self, admin_client, owner):
+        tasks = TaskFactory.create_batch(2, owner=owner, tags=["a"])
+
+        response = admin_client.post(
+            CHANGELIST,
+            {"action": "delete_selected", "_selected_action": [str(t.id) for t in tasks], "post": "yes"},
+        )
+
+        assert response.status_code == 302
+        assert not Task.objects.exists()
+        assert not Task.tags.through.objects.exists()
 
 
 class TestTagAdmin:

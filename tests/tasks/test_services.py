@@ -124,7 +124,7 @@ class TestTaskUpdate:
     def test_an_empty_change_keeps_the_version_and_etag(self, owner):
         task = TaskFactory(owner=owner)
 
-        unchanged = task_update(owner=owner, task_id=task.id, changes={}, expected_etag=task.etag)
+        unchanged = task_update(owner=owner, task_id=task.id, changes={}, expected_versions={task.version})
 
         task.refresh_from_db()
         assert (unchanged.version, task.version) == (1, 1)
@@ -144,24 +144,30 @@ class TestTaskUpdate:
         with pytest.raises(Task.DoesNotExist):
             task_update(owner=owner, task_id=task.id, changes={"title": "Mine now"})
 
-    def test_stale_expected_etag_raises_with_the_current_one(self, owner):
+    def test_a_stale_expected_version_raises_with_the_current_one(self, owner):
         task = TaskFactory(owner=owner)
-        stale = task.etag
         task_update(owner=owner, task_id=task.id, changes={"title": "Moved on"})
 
         with pytest.raises(PreconditionFailed) as excinfo:
-            task_update(owner=owner, task_id=task.id, changes={"title": "Lost"}, expected_etag=stale)
+            task_update(owner=owner, task_id=task.id, changes={"title": "Lost"}, expected_versions={1})
 
+        assert excinfo.value.current_version == 2
         assert excinfo.value.current_etag == f'"{task.id.hex}-2"'
         task.refresh_from_db()
         assert (task.title, task.version) == ("Moved on", 2)
 
-    def test_matching_expected_etag_applies(self, owner):
+    def test_a_matching_expected_version_applies(self, owner):
         task = TaskFactory(owner=owner)
 
-        updated = task_update(owner=owner, task_id=task.id, changes={"title": "ok"}, expected_etag=task.etag)
+        updated = task_update(owner=owner, task_id=task.id, changes={"title": "ok"}, expected_versions={7, 1})
 
         assert updated.version == 2
+
+    def test_no_expected_version_matches_nothing(self, owner):
+        task = TaskFactory(owner=owner)
+
+        with pytest.raises(PreconditionFailed):
+            task_update(owner=owner, task_id=task.id, changes={"title": "x"}, expected_versions=())
 
     def test_invalid_change_leaves_the_task_untouched(self, owner):
         task = TaskFactory(owner=owner, title="Same")
@@ -181,11 +187,11 @@ class TestTaskDelete:
 
         assert not Task.objects.exists()
 
-    def test_stale_etag_keeps_the_task(self, owner):
+    def test_a_stale_expected_version_keeps_the_task(self, owner):
         task = TaskFactory(owner=owner)
 
         with pytest.raises(PreconditionFailed):
-            task_delete(owner=owner, task_id=task.id, expected_etag='"stale-9"')
+            task_delete(owner=owner, task_id=task.id, expected_versions={9})
 
         assert Task.objects.filter(id=task.id).exists()
 

@@ -1,4 +1,5 @@
-from django.db import transaction
+import re
+
 from django.http import Http404
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -21,13 +22,14 @@ from taskmanager.api.serializers import (
     TaskRowOutputSerializer,
 )
 from taskmanager.tasks import selectors, services
-from taskmanager.tasks.models import Priority, Task, task_etag
+from taskmanager.tasks.models import Priority, Task, task_etag, task_version_from_etag
+from taskmanager.tasks.transactions import write_transaction
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="ETag from a previous read; 412 if stale.",
+    description="ETag from a previous read; 412 if stale or weak (W/...), as If-Match compares strongly.",
 )
 
 
@@ -66,8 +68,7 @@ class TaskDetailView(APIView):
     def get(self, request, pk):
         task = _call_or_404(selectors.task_row, owner=request.user, task_id=pk)
         etag = task_etag(task["id"], task["version"])
-        if_none_match = request.headers.get("If-None-Match", "")
-        if etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
+        if _if_none_match_includes(request, etag):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
             response["ETag"] = etag
             patch_vary_headers(response, ["Authorization"])
@@ -84,7 +85,12 @@ class TaskDetailView(APIView):
 
     @extend_schema(responses={204: None}, parameters=[IF_MATCH])
     def delete(self, request, pk):
-        _call_or_404(services.task_delete, owner=request.user, task_id=pk, expected_etag=_if_match(request))
+        _call_or_404(
+            services.task_delete,
+            owner=request.user,
+            task_id=pk,
+            expected_versions=_if_match_versions(request, pk),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _update(self, request, pk, *, partial):
@@ -94,18 +100,19 @@ class TaskDetailView(APIView):
         if not partial:
             # PUT replaces the task: what the body leaves out goes back to its default.
             changes = {**_PUT_DEFAULTS, **changes}
+        expected_versions = _if_match_versions(request, pk)
+
         # The answer is read under the update's row lock, so it shows this
-        # request's write, not a concurrent one committed just after it.
-        with transaction.atomic():
-            _call_or_404(
-                services.task_update,
-                owner=request.user,
-                task_id=pk,
-                changes=changes,
-                expected_etag=_if_match(request),
+        # request's write, not a concurrent one committed just after it; the
+        # write and the read are started over together if concurrency aborts them.
+        @write_transaction
+        def update_and_read():
+            services.task_update(
+                owner=request.user, task_id=pk, changes=changes, expected_versions=expected_versions
             )
-            task = selectors.task_row(owner=request.user, task_id=pk)
-        return _task_response(task)
+            return selectors.task_row(owner=request.user, task_id=pk)
+
+        return _task_response(_call_or_404(update_and_read))
 
 
 _PUT_DEFAULTS = {
@@ -152,8 +159,29 @@ def _call_or_404(function, **kwargs):
         raise Http404 from None
 
 
-def _if_match(request) -> str | None:
-    return request.headers.get("If-Match")
+# One entity-tag of an If-Match or If-None-Match list: an optional weak marker and a quoted value.
+_ENTITY_TAG = re.compile(r'(W/)?("[^"]*")')
+
+
+def _if_match_versions(request, task_id) -> frozenset[int] | None:
+    """The versions of the task that If-Match accepts, or None when it sets no condition.
+
+    If-Match compares strongly (RFC 9110, 13.1.1): a weak tag matches nothing,
+    nor does a tag of another task or one this API never issued.
+    """
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    versions = (task_version_from_etag(task_id, tag) for weak, tag in _ENTITY_TAG.findall(header) if not weak)
+    return frozenset(version for version in versions if version is not None)
+
+
+def _if_none_match_includes(request, etag: str) -> bool:
+    """If-None-Match compares weakly (RFC 9110, 13.1.2): W/"x" and "x" are the same tag."""
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return False
+    return header.strip() == "*" or etag in {tag for _weak, tag in _ENTITY_TAG.findall(header)}
 
 
 def _task_response(task: dict, status_code=status.HTTP_200_OK) -> Response:

@@ -1,0 +1,74 @@
+"""The transaction every write runs in, started over when concurrency alone made it fail.
+
+Writes take their locks in one order (task rows by id, then tags, then the
+links between them), so deadlocks should not happen; this is the backstop for
+the ones that still do (a lock cycle through rows no write path names, or a
+serialization failure under a stricter isolation level). PostgreSQL has then
+rolled the whole transaction back, and running it again from the start is safe.
+"""
+
+import functools
+import logging
+import random
+import time
+
+from django.db import OperationalError, transaction
+
+logger = logging.getLogger(__name__)
+
+WRITE_ATTEMPTS = 4
+# The first retry waits 10-20 ms, each further one twice as long: enough for
+# the transaction that won the lock cycle to commit, short for a request.
+RETRY_BACKOFF_SECONDS = 0.01
+
+# deadlock_detected and serialization_failure: aborted only because of other transactions.
+_CONCURRENCY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+class RetryableConflict(Exception):
+    """A write found rows changed under it in a way that starting over resolves."""
+
+
+def write_transaction(function):
+    """Run ``function`` in a transaction, started over a few times if concurrency aborts it.
+
+    Only the outermost transaction is retried: inside a caller's atomic block
+    the failure has already aborted the caller's transaction too, so the call
+    only runs in a savepoint and the error goes to the caller, which must be a
+    ``write_transaction`` itself to be retried.
+    """
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                return function(*args, **kwargs)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    return function(*args, **kwargs)
+            except (OperationalError, RetryableConflict) as error:
+                if attempt == WRITE_ATTEMPTS or not is_concurrency_failure(error):
+                    raise
+                logger.warning(
+                    "%s: %s; starting over (attempt %d of %d)",
+                    function.__qualname__,
+                    _first_line(error),
+                    attempt + 1,
+                    WRITE_ATTEMPTS,
+                )
+            jitter = random.uniform(1, 2)  # noqa: S311 (spreads retries apart; nothing secret)
+            time.sleep(RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1) * jitter)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    return run
+
+
+def is_concurrency_failure(error: Exception) -> bool:
+    if isinstance(error, RetryableConflict):
+        return True
+    return getattr(error.__cause__, "pgcode", None) in _CONCURRENCY_SQLSTATES
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).partition("\n")[0] or type(error).__name__
