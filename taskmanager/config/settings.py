@@ -158,6 +158,13 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Who a client is, for the limits on password work (config/client_address.py) --
+# Reverse proxies in front of this role that append to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Shared by the two roles: the UI signs the end user's address with it, and
+# the API believes a forwarded address only with that signature.
+TASKMANAGER_FORWARDING_SECRET = env.str("TASKMANAGER_FORWARDING_SECRET", default="")
+
 # --- Internationalisation and time: stored and returned in UTC -------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
