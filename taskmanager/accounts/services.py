@@ -10,6 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
+from taskmanager.accounts.usernames import username_for_sign_up
+
+USERNAME_TAKEN = "A user with that username already exists."
+
 
 class InvalidCredentials(Exception):
     pass
@@ -17,19 +21,17 @@ class InvalidCredentials(Exception):
 
 def user_register(*, username: str, password: str, email: str = ""):
     User = get_user_model()
-    username = username.strip()
-    candidate = User(username=username, email=email)
     errors = {}
     try:
-        User.username_validator(username)
+        username = username_for_sign_up(username)
     except ValidationError as error:
         errors["username"] = error.messages
     else:
         # Said up front, with any password problem, so one round trip shows both.
-        if User.objects.filter(username=username).exists():
-            errors["username"] = ["A user with that username already exists."]
+        if User.objects.filter(username__iexact=username).exists():
+            errors["username"] = [USERNAME_TAKEN]
     try:
-        password_validation.validate_password(password, user=candidate)
+        password_validation.validate_password(password, user=User(username=username, email=email))
     except ValidationError as error:
         errors["password"] = error.messages
     if errors:
@@ -38,7 +40,8 @@ def user_register(*, username: str, password: str, email: str = ""):
         with transaction.atomic():
             return User.objects.create_user(username=username, password=password, email=email)
     except IntegrityError:
-        raise ValidationError({"username": ["A user with that username already exists."]}) from None
+        # Another sign-up took the name (in any case) since the check above.
+        raise ValidationError({"username": [USERNAME_TAKEN]}) from None
 
 
 def token_create(*, username: str, password: str, request=None) -> tuple[str, AuthToken]:
@@ -65,7 +68,9 @@ def token_revoke(*, token: AuthToken) -> None:
 def user_ensure_admin(*, username: str, password: str, email: str = "") -> bool:
     """Create the first admin, or reset its password; returns True when created."""
     User = get_user_model()
-    user, created = User.objects.get_or_create(username=username, defaults={"email": email})
+    user, created = User.objects.get_or_create(
+        username__iexact=username, defaults={"username": username, "email": email}
+    )
     user.is_staff = user.is_superuser = user.is_active = True
     if email:
         user.email = email

@@ -54,6 +54,7 @@ ROLE_APPS = {
         "drf_spectacular",
         "drf_spectacular_sidecar",
         "taskmanager.tasks",
+        "taskmanager.accounts",
         "taskmanager.api",
     ],
     UI: [
@@ -202,6 +203,7 @@ if ROLE == API:
     from datetime import timedelta
 
     CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+    AUTHENTICATION_BACKENDS = ["taskmanager.accounts.backends.CaseInsensitiveUsernameBackend"]
 
     REST_FRAMEWORK = {
         "DEFAULT_AUTHENTICATION_CLASSES": [
