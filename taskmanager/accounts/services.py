@@ -30,6 +30,9 @@ def user_register(*, username: str, password: str, email: str = ""):
         # Said up front, with any password problem, so one round trip shows both.
         if User.objects.filter(username__iexact=username).exists():
             errors["username"] = [USERNAME_TAKEN]
+    email_error = _email_error(email)
+    if email_error:
+        errors["email"] = email_error
     try:
         password_validation.validate_password(password, user=User(username=username, email=email))
     except ValidationError as error:
@@ -42,6 +45,17 @@ def user_register(*, username: str, password: str, email: str = ""):
     except IntegrityError:
         # Another sign-up took the name (in any case) since the check above.
         raise ValidationError({"username": [USERNAME_TAKEN]}) from None
+
+
+def _email_error(email: str) -> list[str]:
+    """The column's own rules (format, and the length it holds), so no other limit can drift from it."""
+    if not email:
+        return []
+    try:
+        get_user_model()._meta.get_field("email").run_validators(email)
+    except ValidationError as error:
+        return error.messages
+    return []
 
 
 def token_create(*, username: str, password: str, request=None) -> tuple[str, AuthToken]:
