@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
+from taskmanager.accounts.limits import login_failure_reserve, password_hashing, signup_reserve
 from taskmanager.accounts.usernames import username_for_sign_up
 
 USERNAME_TAKEN = "A user with that username already exists."
@@ -19,7 +20,12 @@ class InvalidCredentials(Exception):
     pass
 
 
-def user_register(*, username: str, password: str, email: str = ""):
+def user_register(*, username: str, password: str, email: str = "", client: str):
+    """Create an account for ``client`` (its address), within the sign-up and hashing limits.
+
+    Raises ValidationError naming every bad field at once, or
+    ``limits.Limited`` / ``limits.HashingBusy`` before any password is hashed.
+    """
     User = get_user_model()
     errors = {}
     try:
@@ -39,12 +45,17 @@ def user_register(*, username: str, password: str, email: str = ""):
         errors["password"] = error.messages
     if errors:
         raise ValidationError(errors)
+    reservation = signup_reserve(client=client)
     try:
-        with transaction.atomic():
+        with password_hashing(client=client), transaction.atomic():
             return User.objects.create_user(username=username, password=password, email=email)
     except IntegrityError:
+        reservation.release()
         # Another sign-up took the name (in any case) since the check above.
         raise ValidationError({"username": [USERNAME_TAKEN]}) from None
+    except BaseException:
+        reservation.release()
+        raise
 
 
 def _email_error(email: str) -> list[str]:
@@ -58,10 +69,29 @@ def _email_error(email: str) -> list[str]:
     return []
 
 
-def token_create(*, username: str, password: str, request=None) -> tuple[str, AuthToken]:
-    user = authenticate(request, username=username, password=password)
+def user_authenticate(*, username: str, password: str, client: str, request=None):
+    """The active user these credentials belong to, within the login and hashing limits.
+
+    Raises InvalidCredentials (counted as a failure for the username and
+    client), or ``limits.Limited`` / ``limits.HashingBusy`` before any
+    password is checked (not counted). The token endpoint and the admin login
+    both come through here, so they share the rules and the counts.
+    """
+    reservation = login_failure_reserve(username=username, client=client)
+    try:
+        with password_hashing(client=client):
+            user = authenticate(request, username=username, password=password)
+    except BaseException:
+        reservation.release()
+        raise
     if user is None or not user.is_active:
         raise InvalidCredentials()
+    reservation.release()
+    return user
+
+
+def token_create(*, username: str, password: str, client: str, request=None) -> tuple[str, AuthToken]:
+    user = user_authenticate(username=username, password=password, client=client, request=request)
     instance, token = AuthToken.objects.create(user=user)
     # Requests check only the token they present, so the user's other expired
     # tokens are swept here, once per login.

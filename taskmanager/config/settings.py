@@ -194,10 +194,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 10
 # --- The API ---------------------------------------------------------------------
 TASKMANAGER_ALLOW_SIGNUP = env.bool("TASKMANAGER_ALLOW_SIGNUP", default=True)
 TASKMANAGER_TOKEN_TTL_HOURS = env.int("TASKMANAGER_TOKEN_TTL_HOURS", default=24)
-# Token requests per username (DRF rate syntax). Counted in the cache below:
-# per process with the default local-memory cache, shared by every pod when
-# CACHE_URL names a shared cache such as Redis.
+# Limits on password work (accounts/limits.py), as <count>/<s|min|hour|day>.
+# Counted in the cache below: per process with the default local-memory
+# cache, shared by every pod when CACHE_URL names a shared cache such as Redis.
+# Failed logins per username from one client; then per username from all
+# clients together, set above what one client can reach in the same time.
 TASKMANAGER_LOGIN_RATE = env.str("TASKMANAGER_LOGIN_RATE", default="10/min")
+TASKMANAGER_LOGIN_USERNAME_RATE = env.str("TASKMANAGER_LOGIN_USERNAME_RATE", default="1000/hour")
+# Logins checked plus accounts created, per client: each costs one password hash.
+TASKMANAGER_PASSWORD_HASH_RATE = env.str("TASKMANAGER_PASSWORD_HASH_RATE", default="30/min")
+TASKMANAGER_SIGNUP_RATE = env.str("TASKMANAGER_SIGNUP_RATE", default="10/hour")
+# Password hashes computed at once per process, and how long (seconds) a
+# request waits for a free slot before it is answered 503.
+TASKMANAGER_PASSWORD_HASH_CONCURRENCY = env.int("TASKMANAGER_PASSWORD_HASH_CONCURRENCY", default=1)
+TASKMANAGER_PASSWORD_HASH_WAIT = env.float("TASKMANAGER_PASSWORD_HASH_WAIT", default=1.0)
 
 if ROLE == API:
     from datetime import timedelta

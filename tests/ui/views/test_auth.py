@@ -128,3 +128,84 @@ def test_logout_still_ends_the_session_when_the_api_is_down(logged_in_client, fa
 def test_logout_is_post_only(logged_in_client, fake_api):
     assert logged_in_client.get("/logout/").status_code == 405
     assert fake_api.requests == []
+
+
+def test_a_throttled_sign_up_says_to_wait_and_answers_429(client, fake_api):
+    fake_api.error(
+        "POST", "/api/v1/auth/register/", 429, "Too many sign-ups.", headers={"Retry-After": "600"}
+    )
+    form = {"username": "bob", "password": "long passphrase", "password_confirm": "long passphrase"}
+    response = client.post("/signup/", form)
+    assert response.status_code == 429
+    assert "Too many sign-ups" in response.content.decode()
+    assert 'value="bob"' in response.content.decode()
+    assert TOKEN_KEY not in client.session
+
+
+FORWARDING_SECRET = "shared-between-the-ui-and-the-api-" + "x" * 16
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/login/", {"username": "alice", "password": "pw"}),
+        (
+            "/signup/",
+            {"username": "alice", "password": "long passphrase", "password_confirm": "long passphrase"},
+        ),
+    ],
+)
+def test_logins_and_sign_ups_tell_the_api_the_users_address_signed(client, fake_api, settings, path, form):
+    from taskmanager.config.client_address import CLIENT_ADDRESS_HEADER, verified_client_address
+
+    settings.TASKMANAGER_FORWARDING_SECRET = FORWARDING_SECRET
+    fake_api.on("POST", "/api/v1/auth/register/", status=201, json_body={"id": 1, "username": "alice"})
+    fake_api.on("POST", "/api/v1/auth/token/", json_body={"token": TOKEN, "expiry": None})
+
+    assert client.post(path, form, REMOTE_ADDR="203.0.113.9").status_code == 302
+
+    sent = [request.headers[CLIENT_ADDRESS_HEADER] for request in fake_api.requests]
+    assert sent
+    assert {verified_client_address(header, secret=FORWARDING_SECRET) for header in sent} == {"203.0.113.9"}
+
+
+def test_without_a_forwarding_secret_no_address_is_sent(client, fake_api, settings):
+    from taskmanager.config.client_address import CLIENT_ADDRESS_HEADER
+
+    settings.TASKMANAGER_FORWARDING_SECRET = ""
+    fake_api.on("POST", "/api/v1/auth/token/", json_body={"token": TOKEN, "expiry": None})
+
+    client.post("/login/", {"username": "alice", "password": "pw"}, REMOTE_ADDR="203.0.113.9")
+
+    assert CLIENT_ADDRESS_HEADER not in fake_api.requests[0].headers
+
+
+def test_other_api_calls_carry_no_address(logged_in_client, list_api, settings):
+    from taskmanager.config.client_address import CLIENT_ADDRESS_HEADER
+
+    settings.TASKMANAGER_FORWARDING_SECRET = FORWARDING_SECRET
+    logged_in_client.get("/")
+
+    assert list_api.requests
+    assert all(CLIENT_ADDRESS_HEADER not in request.headers for request in list_api.requests)
+
+
+def test_a_throttled_login_says_how_long_to_wait(client, fake_api):
+    fake_api.error(
+        "POST", "/api/v1/auth/token/", 429, "Too many failed logins.", headers={"Retry-After": "1000"}
+    )
+    response = client.post("/login/", {"username": "alice", "password": "pw"})
+    assert response.status_code == 429
+    assert "Please wait 17 minutes" in response.content.decode()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_when_the_login_after_sign_up_is_refused_the_user_is_sent_to_log_in(client, fake_api, status):
+    fake_api.on("POST", "/api/v1/auth/register/", status=201, json_body={"id": 1, "username": "bob"})
+    fake_api.error("POST", "/api/v1/auth/token/", status)
+    form = {"username": "bob", "password": "long passphrase", "password_confirm": "long passphrase"}
+    response = client.post("/signup/", {**form, "next": "/?status=open"})
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=%2F%3Fstatus%3Dopen"
+    assert TOKEN_KEY not in client.session
+    assert "Your account is ready: please log in." in client.get(response["Location"]).content.decode()
