@@ -44,7 +44,8 @@ COMMON_APPS = [
 ]
 ROLE_APPS = {
     API: [
-        "django.contrib.admin",
+        # The admin, on a site whose login has the same limits as the token endpoint.
+        "taskmanager.api.apps.LimitedAdminConfig",
         "django.contrib.auth",
         "django.contrib.contenttypes",
         "django.contrib.sessions",
