@@ -109,6 +109,12 @@ def token_revoke(*, token: AuthToken) -> None:
     token.delete()
 
 
+def token_revoke_all(*, user) -> int:
+    """Log the user out everywhere: delete every token they hold; returns how many went."""
+    deleted, _per_model = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
 def user_ensure_admin(*, username: str, password: str, email: str = "") -> bool:
     """Create the first admin, or reset its password; returns True when created."""
     User = get_user_model()
@@ -118,6 +124,9 @@ def user_ensure_admin(*, username: str, password: str, email: str = "") -> bool:
     user.is_staff = user.is_superuser = user.is_active = True
     if email:
         user.email = email
-    user.set_password(password)
+    # Every API pod start runs this; setting the same password again would
+    # count as a change and revoke the admin's tokens each time.
+    if created or not user.check_password(password):
+        user.set_password(password)
     user.save()
     return created

@@ -136,6 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: the hook Django calls after every saved password change.
+    {"NAME": "taskmanager.accounts.password_change.RevokeTokensOnPasswordChange"},
 ]
 
 # --- Sessions, cookies, security headers -----------------------------------------

@@ -151,6 +151,9 @@ class Api:
     def logout(self) -> None:
         self._call("DELETE", "/auth/token/")
 
+    def logout_everywhere(self) -> None:
+        self._call("DELETE", "/auth/tokens/")
+
     def register(self, *, username: str, password: str, email: str = "") -> dict:
         body = {"username": username, "password": password, "email": email}
         return self._call("POST", "/auth/register/", json=body, headers=self._client_headers()).data

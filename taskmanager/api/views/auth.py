@@ -19,6 +19,7 @@ from taskmanager.accounts.services import (
     InvalidCredentials,
     token_create,
     token_revoke,
+    token_revoke_all,
     user_register,
 )
 from taskmanager.api.authentication import BearerTokenAuthentication
@@ -74,6 +75,22 @@ class TokenView(APIView):
         if request.auth is None:
             raise NotAuthenticated("Send the token to revoke as a Bearer credential.")
         token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenCollectionView(APIView):
+    """DELETE revokes every token of the caller: "log out everywhere"."""
+
+    authentication_classes = [BearerTokenAuthentication]
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Log out everywhere",
+        description="Revokes every token of the caller, the one sent included, on every device.",
+    )
+    def delete(self, request):
+        token_revoke_all(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

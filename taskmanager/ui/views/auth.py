@@ -18,7 +18,14 @@ from taskmanager.ui.api_client import (
     ApiValidationError,
 )
 from taskmanager.ui.forms import LoginForm, SignupForm, apply_api_errors
-from taskmanager.ui.session import api_for, is_logged_in, safe_next, session_end, session_login
+from taskmanager.ui.session import (
+    api_for,
+    is_logged_in,
+    login_redirect,
+    safe_next,
+    session_end,
+    session_login,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +105,21 @@ def logout(request):
             logger.warning("logout: the API did not revoke the token: %s", error)
     session_end(request)
     messages.info(request, "You have been logged out.")
+    return redirect("ui:login")
+
+
+@require_POST
+def logout_everywhere(request):
+    """Revoke every token of the account at the API, then end this session.
+
+    If the API cannot be reached, nothing was revoked: the middleware's 503
+    page says so and this session stays, so the user can simply try again.
+    """
+    if not is_logged_in(request):
+        return login_redirect(reverse("ui:task-list"))
+    api_for(request).logout_everywhere()
+    session_end(request)
+    messages.info(request, "You have been logged out on every device.")
     return redirect("ui:login")
 
 

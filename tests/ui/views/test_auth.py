@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.test import Client
 
 from taskmanager.ui.session import TOKEN_KEY
 from tests.ui.conftest import TOKEN
@@ -140,6 +143,63 @@ def test_a_throttled_sign_up_says_to_wait_and_answers_429(client, fake_api):
     assert "Too many sign-ups" in response.content.decode()
     assert 'value="bob"' in response.content.decode()
     assert TOKEN_KEY not in client.session
+
+
+def test_every_page_offers_log_out_everywhere_as_a_csrf_protected_post(logged_in_client, list_api):
+    page = logged_in_client.get("/").content.decode()
+    form = re.search(r'<form method="post" action="/logout-everywhere/">(.*?)</form>', page, re.S)
+    assert form, page
+    assert 'name="csrfmiddlewaretoken"' in form.group(1)
+    assert "Log out everywhere" in form.group(1)
+
+
+def test_log_out_everywhere_revokes_every_token_and_ends_the_session(logged_in_client, fake_api):
+    fake_api.on("DELETE", "/api/v1/auth/tokens/", status=204)
+    response = logged_in_client.post("/logout-everywhere/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/"
+    (revoke,) = fake_api.calls("DELETE")
+    assert revoke.url.path == "/api/v1/auth/tokens/"
+    assert revoke.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert TOKEN_KEY not in logged_in_client.session
+    page = logged_in_client.get("/login/").content.decode()
+    assert "logged out on every device" in page
+
+
+def test_log_out_everywhere_while_the_api_is_down_says_so_and_keeps_the_session(logged_in_client, fake_api):
+    fake_api.error("DELETE", "/api/v1/auth/tokens/", 503)
+    response = logged_in_client.post("/logout-everywhere/")
+    # Nothing was revoked, so the user must know and may try again.
+    assert response.status_code == 503
+    assert logged_in_client.session[TOKEN_KEY] == TOKEN
+
+
+def test_log_out_everywhere_is_post_only(logged_in_client, fake_api):
+    assert logged_in_client.get("/logout-everywhere/").status_code == 405
+    assert fake_api.requests == []
+
+
+def test_log_out_everywhere_needs_the_csrf_token(fake_api):
+    client = Client(enforce_csrf_checks=True)
+    login_page = client.get("/login/").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    fake_api.on("POST", "/api/v1/auth/token/", json_body={"token": TOKEN, "expiry": None})
+    logged_in = client.post("/login/", {"username": "alice", "password": "pw", "csrfmiddlewaretoken": csrf})
+    assert logged_in.status_code == 302
+    fake_api.requests.clear()
+
+    response = client.post("/logout-everywhere/")
+
+    assert response.status_code == 403
+    assert fake_api.requests == []
+    assert client.session[TOKEN_KEY] == TOKEN
+
+
+def test_log_out_everywhere_when_logged_out_goes_to_the_login_page(client, fake_api):
+    response = client.post("/logout-everywhere/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    assert fake_api.requests == []
 
 
 FORWARDING_SECRET = "shared-between-the-ui-and-the-api-" + "x" * 16
