@@ -1,10 +1,10 @@
 """Limits on password work: failed logins, password hashing and sign-ups.
 
 The one implementation behind the token endpoint, the admin login and
-sign-up. Each limit is a count in a fixed time window, kept in the default
-cache (``CACHE_URL``) and raised with the cache's atomic increment: with a
-shared cache (Redis) every pod and worker adds to the same count, and two
-racing requests cannot both read "one left" and both pass.
+sign-up. Each limit is a count over a sliding time window (``WindowCount``),
+kept in the default cache (``CACHE_URL``) and raised with the cache's atomic
+increment: with a shared cache (Redis) every pod and worker adds to the same
+count, and two racing requests cannot both read "one left" and both pass.
 
 - Failed logins, per username and client (``TASKMANAGER_LOGIN_RATE``), so
   someone guessing from one client never locks the owner out on another; and
@@ -78,29 +78,55 @@ class Rate:
 
 
 class WindowCount:
-    """How often something happened to one key in the current window of a rate."""
+    """How often something happened to one key lately, over a window that slides.
+
+    Two fixed windows are kept: the current one's count plus the previous
+    one's, weighted by how much of it the sliding window still covers. Unlike
+    a plain fixed window, the count does not fall to zero when a window ends,
+    so twice the limit cannot fit around a boundary.
+    """
 
     def __init__(self, scope: str, key: str, rate: Rate, *, now: float | None = None):
         now = time.time() if now is None else now
-        window = int(now // rate.seconds)
+        window, elapsed = divmod(now, rate.seconds)
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        prefix = f"limits:{scope}:{rate.seconds}:{digest}"
         self.rate = rate
-        self.cache_key = f"limits:{scope}:{rate.seconds}:{window}:{digest}"
-        self.retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
+        self.cache_key = f"{prefix}:{int(window)}"
+        self._previous_key = f"{prefix}:{int(window) - 1}"
+        self._elapsed = elapsed
+        # Kept through the next window too, where it is the previous one.
+        self._timeout = math.ceil(2 * rate.seconds - elapsed) + 1
+        self._current = self._previous = 0
 
-    def add(self) -> int:
-        """Count one more; returns the count including it."""
-        # The key lives until its window ends, so nobody has to clear it.
-        cache.add(self.cache_key, 0, timeout=self.retry_after + 1)
+    def add(self) -> float:
+        """Count one more; returns the sliding count including it."""
+        cache.add(self.cache_key, 0, timeout=self._timeout)
         try:
-            return cache.incr(self.cache_key)
+            self._current = cache.incr(self.cache_key)
         except ValueError:  # expired between the two calls
-            cache.add(self.cache_key, 1, timeout=self.retry_after + 1)
-            return 1
+            cache.add(self.cache_key, 1, timeout=self._timeout)
+            self._current = 1
+        self._previous = cache.get(self._previous_key, 0)
+        return self._current + self._previous * (1 - self._elapsed / self.rate.seconds)
 
     def take_back(self) -> None:
         with suppress(ValueError):  # the window ended meanwhile
             cache.decr(self.cache_key)
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds until one more would fit again, if nothing else is counted meanwhile."""
+        period, room = self.rate.seconds, self.rate.count - 1
+        others = self._current - 1  # what was counted before this attempt
+        if others <= room:
+            # This window has room; wait until enough of the previous one has slid out.
+            needed = 1 - (room - others) / self._previous if self._previous else 0
+            wait = needed * period - self._elapsed
+        else:
+            # This window is full itself: into the next one, until enough of it slides out.
+            wait = period - self._elapsed + (1 - room / others) * period
+        return max(1, math.ceil(wait))
 
 
 class Reservation:

@@ -29,19 +29,57 @@ def test_a_mistyped_rate_names_the_setting_and_the_form(settings, text):
         Rate.from_setting("TASKMANAGER_SIGNUP_RATE")
 
 
-def test_a_window_says_how_long_until_it_ends():
-    count = WindowCount("test", "key", Rate(5, 60), now=6_000_000_045.2)
-
-    assert count.retry_after == 15
+START = 6_000_000_000.0  # the start of a minute, an hour and a day
 
 
-def test_windows_restart_and_keys_do_not_share_counts():
+def counts(key: str, rate: Rate, *moments: float) -> list[float]:
+    return [WindowCount("test", key, rate, now=START + moment).add() for moment in moments]
+
+
+def test_within_one_window_it_counts_one_by_one_and_per_key():
     rate = Rate(2, 60)
-    first = [WindowCount("test", "a", rate, now=6_000_000_000.0).add() for _ in range(3)]
-    other_key = WindowCount("test", "b", rate, now=6_000_000_000.0).add()
-    next_window = WindowCount("test", "a", rate, now=6_000_000_060.0).add()
 
-    assert (first, other_key, next_window) == ([1, 2, 3], 1, 1)
+    assert counts("a", rate, 1, 2, 3) == [1, 2, 3]
+    assert counts("b", rate, 4) == [1]
+
+
+def test_a_full_window_still_counts_early_in_the_next_so_no_double_burst_fits_a_boundary():
+    rate = Rate(2, 60)
+    counts("a", rate, 58, 59)
+
+    (early,) = counts("a", rate, 62)
+
+    assert early == pytest.approx(1 + 2 * (58 / 60))
+    assert early > rate.count
+
+
+def test_the_previous_window_fades_out_as_the_window_slides():
+    rate = Rate(2, 60)
+    counts("a", rate, 58, 59)
+
+    assert counts("a", rate, 96) == [pytest.approx(1 + 2 * (24 / 60))]
+    counts("b", rate, 1, 2)
+    assert counts("b", rate, 200) == [1]  # two windows later: nothing left
+
+
+def test_retry_after_is_when_one_more_fits_again():
+    rate = Rate(2, 60)
+    counts("a", rate, 58, 59)
+    refused = WindowCount("test", "a", rate, now=START + 62)
+    refused.add()
+
+    # 1 + 2 * (1 - f) <= 2 once half of the previous minute has slid out: at 90 s.
+    assert refused.retry_after == 28
+
+
+def test_retry_after_when_the_current_window_itself_is_full():
+    rate = Rate(2, 60)
+    counts("a", rate, 1, 2)
+    refused = WindowCount("test", "a", rate, now=START + 10)
+    refused.add()
+
+    # The rest of this minute (50 s), then until half of it has slid out (30 s).
+    assert refused.retry_after == 80
 
 
 def test_a_refused_reservation_gives_back_what_it_took():
