@@ -10,41 +10,88 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
+from taskmanager.accounts.limits import login_failure_reserve, password_hashing, signup_reserve
+from taskmanager.accounts.usernames import username_for_sign_up
+
+USERNAME_TAKEN = "A user with that username already exists."
+
 
 class InvalidCredentials(Exception):
     pass
 
 
-def user_register(*, username: str, password: str, email: str = ""):
+def user_register(*, username: str, password: str, email: str = "", client: str):
+    """Create an account for ``client`` (its address), within the sign-up and hashing limits.
+
+    Raises ValidationError naming every bad field at once, or
+    ``limits.Limited`` / ``limits.HashingBusy`` before any password is hashed.
+    """
     User = get_user_model()
-    username = username.strip()
-    candidate = User(username=username, email=email)
     errors = {}
     try:
-        User.username_validator(username)
+        username = username_for_sign_up(username)
     except ValidationError as error:
         errors["username"] = error.messages
     else:
         # Said up front, with any password problem, so one round trip shows both.
-        if User.objects.filter(username=username).exists():
-            errors["username"] = ["A user with that username already exists."]
+        if User.objects.filter(username__iexact=username).exists():
+            errors["username"] = [USERNAME_TAKEN]
+    email_error = _email_error(email)
+    if email_error:
+        errors["email"] = email_error
     try:
-        password_validation.validate_password(password, user=candidate)
+        password_validation.validate_password(password, user=User(username=username, email=email))
     except ValidationError as error:
         errors["password"] = error.messages
     if errors:
         raise ValidationError(errors)
+    reservation = signup_reserve(client=client)
     try:
-        with transaction.atomic():
+        with password_hashing(client=client), transaction.atomic():
             return User.objects.create_user(username=username, password=password, email=email)
     except IntegrityError:
-        raise ValidationError({"username": ["A user with that username already exists."]}) from None
+        reservation.release()
+        # Another sign-up took the name (in any case) since the check above.
+        raise ValidationError({"username": [USERNAME_TAKEN]}) from None
+    except BaseException:
+        reservation.release()
+        raise
 
 
-def token_create(*, username: str, password: str, request=None) -> tuple[str, AuthToken]:
-    user = authenticate(request, username=username, password=password)
+def _email_error(email: str) -> list[str]:
+    """The column's own rules (format, and the length it holds), so no other limit can drift from it."""
+    if not email:
+        return []
+    try:
+        get_user_model()._meta.get_field("email").run_validators(email)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
+def user_authenticate(*, username: str, password: str, client: str, request=None):
+    """The active user these credentials belong to, within the login and hashing limits.
+
+    Raises InvalidCredentials (counted as a failure for the username and
+    client), or ``limits.Limited`` / ``limits.HashingBusy`` before any
+    password is checked (not counted). The token endpoint and the admin login
+    both come through here, so they share the rules and the counts.
+    """
+    reservation = login_failure_reserve(username=username, client=client)
+    try:
+        with password_hashing(client=client):
+            user = authenticate(request, username=username, password=password)
+    except BaseException:
+        reservation.release()
+        raise
     if user is None or not user.is_active:
         raise InvalidCredentials()
+    reservation.release()
+    return user
+
+
+def token_create(*, username: str, password: str, client: str, request=None) -> tuple[str, AuthToken]:
+    user = user_authenticate(username=username, password=password, client=client, request=request)
     instance, token = AuthToken.objects.create(user=user)
     # Requests check only the token they present, so the user's other expired
     # tokens are swept here, once per login.
@@ -62,13 +109,24 @@ def token_revoke(*, token: AuthToken) -> None:
     token.delete()
 
 
+def token_revoke_all(*, user) -> int:
+    """Log the user out everywhere: delete every token they hold; returns how many went."""
+    deleted, _per_model = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
 def user_ensure_admin(*, username: str, password: str, email: str = "") -> bool:
     """Create the first admin, or reset its password; returns True when created."""
     User = get_user_model()
-    user, created = User.objects.get_or_create(username=username, defaults={"email": email})
+    user, created = User.objects.get_or_create(
+        username__iexact=username, defaults={"username": username, "email": email}
+    )
     user.is_staff = user.is_superuser = user.is_active = True
     if email:
         user.email = email
-    user.set_password(password)
+    # Every API pod start runs this; setting the same password again would
+    # count as a change and revoke the admin's tokens each time.
+    if created or not user.check_password(password):
+        user.set_password(password)
     user.save()
     return created

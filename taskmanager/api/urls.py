@@ -7,6 +7,7 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
+    path("auth/tokens/", auth.TokenCollectionView.as_view(), name="auth-tokens"),
     path("auth/register/", auth.RegisterView.as_view(), name="auth-register"),
     path("me/", auth.MeView.as_view(), name="me"),
     path("tasks/", tasks.TaskListView.as_view(), name="task-list"),

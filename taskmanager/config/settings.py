@@ -44,7 +44,8 @@ COMMON_APPS = [
 ]
 ROLE_APPS = {
     API: [
-        "django.contrib.admin",
+        # The admin, on a site whose login has the same limits as the token endpoint.
+        "taskmanager.api.apps.LimitedAdminConfig",
         "django.contrib.auth",
         "django.contrib.contenttypes",
         "django.contrib.sessions",
@@ -54,6 +55,7 @@ ROLE_APPS = {
         "drf_spectacular",
         "drf_spectacular_sidecar",
         "taskmanager.tasks",
+        "taskmanager.accounts",
         "taskmanager.api",
     ],
     UI: [
@@ -134,6 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: the hook Django calls after every saved password change.
+    {"NAME": "taskmanager.accounts.password_change.RevokeTokensOnPasswordChange"},
 ]
 
 # --- Sessions, cookies, security headers -----------------------------------------
@@ -157,6 +161,13 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Who a client is, for the limits on password work (config/client_address.py) --
+# Reverse proxies in front of this role that append to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Shared by the two roles: the UI signs the end user's address with it, and
+# the API believes a forwarded address only with that signature.
+TASKMANAGER_FORWARDING_SECRET = env.str("TASKMANAGER_FORWARDING_SECRET", default="")
 
 # --- Internationalisation and time: stored and returned in UTC -------------------
 LANGUAGE_CODE = "en-us"
@@ -186,15 +197,26 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 10
 # --- The API ---------------------------------------------------------------------
 TASKMANAGER_ALLOW_SIGNUP = env.bool("TASKMANAGER_ALLOW_SIGNUP", default=True)
 TASKMANAGER_TOKEN_TTL_HOURS = env.int("TASKMANAGER_TOKEN_TTL_HOURS", default=24)
-# Token requests per username (DRF rate syntax). Counted in the cache below:
-# per process with the default local-memory cache, shared by every pod when
-# CACHE_URL names a shared cache such as Redis.
+# Limits on password work (accounts/limits.py), as <count>/<s|min|hour|day>.
+# Counted in the cache below: per process with the default local-memory
+# cache, shared by every pod when CACHE_URL names a shared cache such as Redis.
+# Failed logins per username from one client; then per username from all
+# clients together, set above what one client can reach in the same time.
 TASKMANAGER_LOGIN_RATE = env.str("TASKMANAGER_LOGIN_RATE", default="10/min")
+TASKMANAGER_LOGIN_USERNAME_RATE = env.str("TASKMANAGER_LOGIN_USERNAME_RATE", default="1000/hour")
+# Logins checked plus accounts created, per client: each costs one password hash.
+TASKMANAGER_PASSWORD_HASH_RATE = env.str("TASKMANAGER_PASSWORD_HASH_RATE", default="30/min")
+TASKMANAGER_SIGNUP_RATE = env.str("TASKMANAGER_SIGNUP_RATE", default="10/hour")
+# Password hashes computed at once per process, and how long (seconds) a
+# request waits for a free slot before it is answered 503.
+TASKMANAGER_PASSWORD_HASH_CONCURRENCY = env.int("TASKMANAGER_PASSWORD_HASH_CONCURRENCY", default=1)
+TASKMANAGER_PASSWORD_HASH_WAIT = env.float("TASKMANAGER_PASSWORD_HASH_WAIT", default=1.0)
 
 if ROLE == API:
     from datetime import timedelta
 
     CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+    AUTHENTICATION_BACKENDS = ["taskmanager.accounts.backends.CaseInsensitiveUsernameBackend"]
 
     REST_FRAMEWORK = {
         "DEFAULT_AUTHENTICATION_CLASSES": [

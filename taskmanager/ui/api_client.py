@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from taskmanager.config.client_address import CLIENT_ADDRESS_HEADER, sign_client_address
+
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
@@ -29,13 +31,22 @@ REQUEST_ID_HEADER = "X-Request-ID"
 class ApiError(Exception):
     """The API answered with an error the UI did not expect."""
 
-    def __init__(self, status: int, message: str = "", code: str = "", fields=None, etag: str = ""):
+    def __init__(
+        self,
+        status: int,
+        message: str = "",
+        code: str = "",
+        fields=None,
+        etag: str = "",
+        retry_after: int | None = None,
+    ):
         super().__init__(message or f"API error {status}")
         self.status = status
         self.message = message
         self.code = code
         self.fields: dict[str, list[str]] = fields or {}
         self.etag = etag
+        self.retry_after = retry_after
 
 
 class ApiUnavailable(ApiError):
@@ -63,7 +74,7 @@ class ApiPreconditionFailed(ApiError):
 
 
 class ApiThrottled(ApiError):
-    """429: too many attempts (the API limits logins per username)."""
+    """429: too many attempts (failed logins, sign-ups, password checks); ``retry_after`` in seconds."""
 
 
 _ERRORS_BY_STATUS = {
@@ -123,22 +134,36 @@ class ApiResponse:
 
 
 class Api:
-    """The API as seen by one user in one request: their token and the request id."""
+    """The API as seen by one user in one request: their token, the request id, their address."""
 
-    def __init__(self, *, token: str | None = None, request_id: str | None = None):
+    def __init__(
+        self, *, token: str | None = None, request_id: str | None = None, client_address: str | None = None
+    ):
         self.token = token
         self.request_id = request_id
+        self.client_address = client_address
 
     # Authentication
     def login(self, *, username: str, password: str) -> dict:
-        return self._call("POST", "/auth/token/", json={"username": username, "password": password}).data
+        body = {"username": username, "password": password}
+        return self._call("POST", "/auth/token/", json=body, headers=self._client_headers()).data
 
     def logout(self) -> None:
         self._call("DELETE", "/auth/token/")
 
+    def logout_everywhere(self) -> None:
+        self._call("DELETE", "/auth/tokens/")
+
     def register(self, *, username: str, password: str, email: str = "") -> dict:
         body = {"username": username, "password": password, "email": email}
-        return self._call("POST", "/auth/register/", json=body).data
+        return self._call("POST", "/auth/register/", json=body, headers=self._client_headers()).data
+
+    def _client_headers(self) -> dict:
+        """The end user's address, signed, for the API's per-client limits on password work."""
+        secret = settings.TASKMANAGER_FORWARDING_SECRET
+        if not (secret and self.client_address):
+            return {}
+        return {CLIENT_ADDRESS_HEADER: sign_client_address(self.client_address, secret=secret)}
 
     # Tasks
     def task_list(self, params: dict) -> dict:
@@ -227,7 +252,12 @@ def _error_from(response: httpx.Response, method: str, path: str) -> ApiError:
         code=str(error.get("code", "")),
         fields=flatten_field_errors(error.get("fields") or {}),
         etag=response.headers.get("ETag", ""),
+        retry_after=_seconds(response.headers.get("Retry-After", "")),
     )
+
+
+def _seconds(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
 
 
 def flatten_field_errors(fields) -> dict[str, list[str]]:

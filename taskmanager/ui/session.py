@@ -9,6 +9,7 @@ from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from taskmanager.config.client_address import peer_address
 from taskmanager.ui.api_client import Api
 
 TOKEN_KEY = "api_token"  # noqa: S105 (a session key name, not a secret)
@@ -16,7 +17,11 @@ USERNAME_KEY = "username"
 
 
 def api_for(request) -> Api:
-    return Api(token=request.session.get(TOKEN_KEY), request_id=getattr(request, "request_id", None))
+    return Api(
+        token=request.session.get(TOKEN_KEY),
+        request_id=getattr(request, "request_id", None),
+        client_address=peer_address(request),
+    )
 
 
 def is_logged_in(request) -> bool:

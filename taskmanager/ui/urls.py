@@ -15,4 +15,5 @@ urlpatterns = [
     path("login/", auth.login, name="login"),
     path("signup/", auth.signup, name="signup"),
     path("logout/", auth.logout, name="logout"),
+    path("logout-everywhere/", auth.logout_everywhere, name="logout-everywhere"),
 ]

@@ -17,11 +17,12 @@ pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 STRONG = "a-long-unusual-passphrase"
+CLIENT = "192.0.2.1"
 
 
 class TestUserRegister:
     def test_creates_a_regular_user_with_a_hashed_password(self):
-        user = user_register(username="  carol ", password=STRONG, email="carol@example.com")
+        user = user_register(username="  carol ", password=STRONG, email="carol@example.com", client=CLIENT)
 
         user.refresh_from_db()
         assert user.username == "carol"
@@ -45,7 +46,7 @@ class TestUserRegister:
     )
     def test_invalid_input_names_each_field(self, username, password, fields):
         with pytest.raises(ValidationError) as excinfo:
-            user_register(username=username, password=password)
+            user_register(username=username, password=password, client=CLIENT)
 
         assert set(excinfo.value.message_dict) == fields
         assert not User.objects.exists()
@@ -54,7 +55,7 @@ class TestUserRegister:
         UserFactory(username="taken")
 
         with pytest.raises(ValidationError) as excinfo:
-            user_register(username="taken", password=STRONG)
+            user_register(username="taken", password=STRONG, client=CLIENT)
 
         assert set(excinfo.value.message_dict) == {"username"}
         assert User.objects.count() == 1
@@ -63,7 +64,7 @@ class TestUserRegister:
         UserFactory(username="taken")
 
         with pytest.raises(ValidationError) as excinfo:
-            user_register(username="taken", password="short")
+            user_register(username="taken", password="short", client=CLIENT)
 
         assert set(excinfo.value.message_dict) == {"username", "password"}
 
@@ -72,7 +73,7 @@ class TestTokens:
     def test_create_returns_a_token_that_authenticates(self):
         user = UserFactory()
 
-        token, instance = token_create(username=user.username, password=DEFAULT_PASSWORD)
+        token, instance = token_create(username=user.username, password=DEFAULT_PASSWORD, client=CLIENT)
 
         assert instance.user == user
         assert instance.expiry is not None
@@ -82,7 +83,7 @@ class TestTokens:
     def test_only_a_digest_is_stored(self):
         user = UserFactory()
 
-        token, instance = token_create(username=user.username, password=DEFAULT_PASSWORD)
+        token, instance = token_create(username=user.username, password=DEFAULT_PASSWORD, client=CLIENT)
 
         stored = AuthToken.objects.get(pk=instance.pk)
         assert token not in (stored.digest, stored.token_key)
@@ -96,7 +97,7 @@ class TestTokens:
         UserFactory(username="alice")
 
         with pytest.raises(InvalidCredentials):
-            token_create(username=username, password=password)
+            token_create(username=username, password=password, client=CLIENT)
 
         assert not AuthToken.objects.exists()
 
@@ -104,12 +105,12 @@ class TestTokens:
         user = UserFactory(is_active=False)
 
         with pytest.raises(InvalidCredentials):
-            token_create(username=user.username, password=DEFAULT_PASSWORD)
+            token_create(username=user.username, password=DEFAULT_PASSWORD, client=CLIENT)
 
     def test_revoke_deletes_only_that_token(self):
         user = UserFactory()
-        _token, first = token_create(username=user.username, password=DEFAULT_PASSWORD)
-        _token, second = token_create(username=user.username, password=DEFAULT_PASSWORD)
+        _token, first = token_create(username=user.username, password=DEFAULT_PASSWORD, client=CLIENT)
+        _token, second = token_create(username=user.username, password=DEFAULT_PASSWORD, client=CLIENT)
 
         token_revoke(token=first)
 

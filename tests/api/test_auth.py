@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.validators import validate_email
 from django.db import connection
 from django.test import Client
 from knox.models import AuthToken
@@ -19,6 +20,19 @@ pytestmark = pytest.mark.django_db
 
 def issue_token(client, username, password=DEFAULT_PASSWORD):
     return client.post(TOKEN_URL, {"username": username, "password": password}, format="json")
+
+
+def email_of_length(length: int) -> str:
+    """A well-formed address of exactly ``length`` characters (labels of at most 63)."""
+    local, suffix = "a" * 64, ".com"
+    body = length - len(local) - 1 - len(suffix)
+    count = -(-(body + 1) // 61)  # labels of up to 60 letters, each but the first after a dot
+    letters = body - (count - 1)
+    labels = ["b" * (letters // count + (1 if i < letters % count else 0)) for i in range(count)]
+    address = f"{local}@{'.'.join(labels)}{suffix}"
+    assert len(address) == length
+    validate_email(address)  # so only the length can be wrong with it
+    return address
 
 
 def bearer(token) -> APIClient:
@@ -166,6 +180,27 @@ class TestRegister:
 
         assert response.status_code == 201
         assert response.json()["email"] == ""
+
+    @pytest.mark.parametrize("length", [255, 300, 320])
+    def test_an_email_longer_than_the_column_is_400_naming_email(self, anonymous_client, length):
+        body = {"username": "hana", "password": "a-long-unusual-passphrase", "email": email_of_length(length)}
+
+        error = assert_error(anonymous_client.post(REGISTER_URL, body, format="json"), 400, fields=["email"])
+
+        assert "254" in " ".join(error["fields"]["email"])
+        assert not get_user_model().objects.filter(username="hana").exists()
+
+    def test_an_email_as_long_as_the_column_is_kept_whole(self, anonymous_client):
+        email = email_of_length(254)
+
+        response = anonymous_client.post(
+            REGISTER_URL,
+            {"username": "ivan", "password": "a-long-unusual-passphrase", "email": email},
+            format="json",
+        )
+
+        assert response.status_code == 201
+        assert get_user_model().objects.get(username="ivan").email == email
 
     def test_disabled_sign_up_is_403(self, anonymous_client, settings):
         settings.TASKMANAGER_ALLOW_SIGNUP = False

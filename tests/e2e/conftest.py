@@ -96,6 +96,8 @@ def stack(e2e_database_url, tmp_path_factory):
         "SERVER_WORKERS": "1",
         "SERVER_THREADS": "4",
         "LOG_LEVEL": "INFO",
+        # The UI signs each login's browser address for the API, as deployed.
+        "TASKMANAGER_FORWARDING_SECRET": secrets.token_urlsafe(32),
     }
     api_env = clean_env(
         **common,
@@ -103,6 +105,9 @@ def stack(e2e_database_url, tmp_path_factory):
         SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=e2e_database_url,
         STATIC_ROOT=str(workdir / "static-api"),
+        # Every test signs up and logs in from 127.0.0.1, far more often than one person would.
+        TASKMANAGER_SIGNUP_RATE="10000/hour",
+        TASKMANAGER_PASSWORD_HASH_RATE="10000/min",
     )
     api = RoleServer("api", api_env, workdir)
     ui_env = clean_env(

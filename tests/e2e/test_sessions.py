@@ -24,7 +24,7 @@ def test_sign_up_log_out_and_log_back_in(page, stack):
     expect(page.get_by_text(f"Signed in as {username}")).to_be_visible()
     assert stack.token_count(username) == 1
 
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/login/$"))
     expect(page.get_by_text("You have been logged out.")).to_be_visible()
     # Logging out revokes the token at the API, not just in the browser.
@@ -80,7 +80,7 @@ def test_an_expired_token_leads_to_login_and_back_to_the_same_place(page, stack,
     page.reload()
     expect(page).to_have_url(re.compile(r"/login/\?next=%2F%3Fstatus%3Dopen%26tag%3Dops$"))
     expect(page.get_by_text("Your session has ended. Please log in again.")).to_be_visible()
-    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+    expect(page.get_by_role("button", name="Log out", exact=True)).to_have_count(0)
 
     page.get_by_label("Username").fill(logged_in.username)
     page.get_by_label("Password").fill(logged_in.password)

@@ -1,12 +1,27 @@
+from contextlib import contextmanager
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import (
+    APIException,
+    AuthenticationFailed,
+    NotAuthenticated,
+    PermissionDenied,
+    Throttled,
+)
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from taskmanager.accounts.services import InvalidCredentials, token_create, token_revoke, user_register
+from taskmanager.accounts.limits import HashingBusy, Limited
+from taskmanager.accounts.services import (
+    InvalidCredentials,
+    token_create,
+    token_revoke,
+    token_revoke_all,
+    user_register,
+)
 from taskmanager.api.authentication import BearerTokenAuthentication
 from taskmanager.api.serializers import (
     RegisterInputSerializer,
@@ -14,7 +29,27 @@ from taskmanager.api.serializers import (
     TokenOutputSerializer,
     UserOutputSerializer,
 )
-from taskmanager.api.throttles import LoginRateThrottle
+from taskmanager.config.client_address import client_address
+
+
+class PasswordChecksBusy(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = "The server is busy checking other passwords. Try again in a moment."
+
+    def __init__(self, wait: int):
+        super().__init__()
+        self.wait = wait  # DRF sends it as Retry-After
+
+
+@contextmanager
+def password_limits_as_api_errors():
+    try:
+        yield
+    except Limited as refusal:
+        raise Throttled(wait=refusal.retry_after, detail=str(refusal)) from None
+    except HashingBusy as busy:
+        raise PasswordChecksBusy(wait=busy.retry_after) from None
 
 
 class TokenView(APIView):
@@ -25,14 +60,12 @@ class TokenView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
-    def get_throttles(self):
-        return [LoginRateThrottle()] if self.request.method == "POST" else []
-
     @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer, 429: None}, auth=[])
     def post(self, request):
         data = _valid(TokenInputSerializer, request)
         try:
-            token, instance = token_create(request=request, **data)
+            with password_limits_as_api_errors():
+                token, instance = token_create(request=request, client=client_address(request), **data)
         except InvalidCredentials:
             raise AuthenticationFailed("Invalid username or password.") from None
         return Response(TokenOutputSerializer({"token": token, "expiry": instance.expiry}).data)
@@ -45,15 +78,33 @@ class TokenView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class TokenCollectionView(APIView):
+    """DELETE revokes every token of the caller: "log out everywhere"."""
+
+    authentication_classes = [BearerTokenAuthentication]
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Log out everywhere",
+        description="Revokes every token of the caller, the one sent included, on every device.",
+    )
+    def delete(self, request):
+        token_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: UserOutputSerializer})
+    @extend_schema(request=RegisterInputSerializer, responses={201: UserOutputSerializer, 429: None})
     def post(self, request):
         if not settings.TASKMANAGER_ALLOW_SIGNUP:
             raise PermissionDenied("Sign-up is disabled on this server.")
-        user = user_register(**_valid(RegisterInputSerializer, request))
+        data = _valid(RegisterInputSerializer, request)
+        with password_limits_as_api_errors():
+            user = user_register(client=client_address(request), **data)
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,6 +1,7 @@
 """Log in, sign up and log out: the API issues and revokes the token; the session carries it."""
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,10 +14,18 @@ from taskmanager.ui.api_client import (
     ApiForbidden,
     ApiThrottled,
     ApiUnauthorized,
+    ApiUnavailable,
     ApiValidationError,
 )
 from taskmanager.ui.forms import LoginForm, SignupForm, apply_api_errors
-from taskmanager.ui.session import api_for, is_logged_in, safe_next, session_end, session_login
+from taskmanager.ui.session import (
+    api_for,
+    is_logged_in,
+    login_redirect,
+    safe_next,
+    session_end,
+    session_login,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +45,8 @@ def login(request):
             issued = api_for(request).login(username=username, password=form.cleaned_data["password"])
         except ApiUnauthorized:
             form.add_error(None, "That username and password do not match. Please try again.")
-        except ApiThrottled:
-            form.add_error(
-                None, "Too many login attempts for this username. Please wait a minute and try again."
-            )
+        except ApiThrottled as error:
+            form.add_error(None, f"Too many login attempts. Please wait {_wait(error)} and try again.")
             status = 429
         except ApiValidationError as error:
             apply_api_errors(form, error)
@@ -55,22 +62,37 @@ def signup(request):
     if not settings.TASKMANAGER_ALLOW_SIGNUP:
         return render(request, "ui/signup.html", {"disabled_message": SIGNUP_DISABLED}, status=403)
     form = SignupForm(request.POST or None)
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         api = api_for(request)
         try:
             api.register(username=data["username"], password=data["password"], email=data["email"])
-            issued = api.login(username=data["username"], password=data["password"])
         except ApiForbidden:
             return render(request, "ui/signup.html", {"disabled_message": SIGNUP_DISABLED}, status=403)
         except ApiValidationError as error:
             apply_api_errors(form, error)
+        except ApiThrottled as error:
+            form.add_error(
+                None,
+                f"Too many sign-ups or logins from your address. Please wait {_wait(error)} and try again.",
+            )
+            status = 429
         else:
-            session_login(request, token=issued["token"], username=data["username"])
-            messages.success(request, f"Welcome, {data['username']}! Your account is ready.")
-            return redirect(next_url)
-    status = 400 if form.is_bound else 200
+            return _login_after_sign_up(request, api, data, next_url)
     return render(request, "ui/signup.html", {"form": form, "next": next_url}, status=status)
+
+
+def _login_after_sign_up(request, api, data, next_url):
+    try:
+        issued = api.login(username=data["username"], password=data["password"])
+    except (ApiThrottled, ApiUnavailable):
+        # The account exists; signing up again would only say "already exists".
+        messages.success(request, f"Welcome, {data['username']}! Your account is ready: please log in.")
+        return redirect(f"{reverse('ui:login')}?{urlencode({'next': next_url})}")
+    session_login(request, token=issued["token"], username=data["username"])
+    messages.success(request, f"Welcome, {data['username']}! Your account is ready.")
+    return redirect(next_url)
 
 
 @require_POST
@@ -84,3 +106,25 @@ def logout(request):
     session_end(request)
     messages.info(request, "You have been logged out.")
     return redirect("ui:login")
+
+
+@require_POST
+def logout_everywhere(request):
+    """Revoke every token of the account at the API, then end this session.
+
+    If the API cannot be reached, nothing was revoked: the middleware's 503
+    page says so and this session stays, so the user can simply try again.
+    """
+    if not is_logged_in(request):
+        return login_redirect(reverse("ui:task-list"))
+    api_for(request).logout_everywhere()
+    session_end(request)
+    messages.info(request, "You have been logged out on every device.")
+    return redirect("ui:login")
+
+
+def _wait(error: ApiThrottled) -> str:
+    seconds = error.retry_after
+    if seconds is None or seconds <= 60:
+        return "a minute"
+    return f"{-(-seconds // 60)} minutes"
