@@ -223,7 +223,27 @@ ensure_secrets() {
         fi
         mv "$ui_file.new" "$ui_file"
     fi
+    ensure_forwarding_secret "$api_file" "$ui_file"
     rm -f "$SECRETS_DIR"/*.new
+}
+
+# The UI signs each end user's address for the API's login limits with a key
+# both roles hold (README, security notes). A role file made before the key
+# existed, or made anew, gets the other file's key; neither having one makes it.
+ensure_forwarding_secret() {
+    local key file
+    key=$(sed -n 's/^TASKMANAGER_FORWARDING_SECRET=//p' "$@" | head -n 1)
+    if [[ -z $key ]]; then
+        key=$(random_hex 32)
+        log "generated the key the UI signs client addresses with"
+    fi
+    for file in "$@"; do
+        if ! grep -q '^TASKMANAGER_FORWARDING_SECRET=' "$file"; then
+            printf 'TASKMANAGER_FORWARDING_SECRET=%s\n' "$key" >>"$file"
+        elif ! grep -qx "TASKMANAGER_FORWARDING_SECRET=$key" "$file"; then
+            die "$* hold different TASKMANAGER_FORWARDING_SECRET values; make them equal"
+        fi
+    done
 }
 
 admin_username() {

@@ -106,6 +106,9 @@ def test_secrets_are_generated_once_then_reused(project, kubectl_available):
     assert len(api["SECRET_KEY"]) >= 50 and len(ui["SECRET_KEY"]) >= 50
     assert api["SECRET_KEY"] != ui["SECRET_KEY"]
     assert len(api["TASKMANAGER_ADMIN_PASSWORD"]) >= 16
+    # One key both roles hold: the UI signs client addresses with it, the API checks them.
+    assert len(api["TASKMANAGER_FORWARDING_SECRET"]) >= 64
+    assert api["TASKMANAGER_FORWARDING_SECRET"] == ui["TASKMANAGER_FORWARDING_SECRET"]
 
     run_secrets(project)
     assert read_secrets(project) == first
@@ -125,6 +128,10 @@ def test_a_missing_file_is_recreated_without_touching_the_others(project):
     assert second["api.env"] == first["api.env"]
     assert second["postgres-password"] == first["postgres-password"]
     assert second["ui.env"] != first["ui.env"]
+    # The new UI file gets the API's forwarding key, not a new one.
+    api = dict(line.split("=", 1) for line in second["api.env"].splitlines())
+    ui = dict(line.split("=", 1) for line in second["ui.env"].splitlines())
+    assert ui["TASKMANAGER_FORWARDING_SECRET"] == api["TASKMANAGER_FORWARDING_SECRET"]
 
 
 def test_a_password_mismatch_is_refused(project):
