@@ -145,5 +145,20 @@ def handler500(request):
 
 # URL-level errors (no route matched, a crash outside DRF) keep the same shape.
 handler404 = json_error_view(404, "not_found", "Not found.")
-handler400 = json_error_view(400, "bad_request", "Bad request.")
+_bad_request = json_error_view(400, "bad_request", "Bad request.")
+
+
+def handler400(request, exception=None):
+    # Django files a form body over the limit (the admin's) under "bad request"; it is a 413.
+    if isinstance(exception, RequestDataTooBig):
+        too_large = RequestTooLarge()
+        return JsonResponse(error_body(413, too_large.default_code, str(too_large.detail)), status=413)
+    return _bad_request(request)
+
+
 handler403 = json_error_view(403, "permission_denied", "Permission denied.")
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW of the API role (the admin's forms; DRF checks its own)."""
+    return JsonResponse(error_body(403, "csrf_failed", f"CSRF check failed: {reason}"), status=403)

@@ -64,8 +64,9 @@ INSTALLED_APPS = COMMON_APPS + ROLE_APPS[ROLE]
 
 ROLE_MIDDLEWARE = {
     API: [
+        "taskmanager.api.middleware.JsonErrorMiddleware",
         "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.common.CommonMiddleware",
+        "taskmanager.api.middleware.SlashRedirectMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
@@ -215,6 +216,9 @@ if ROLE == API:
         "UNAUTHENTICATED_USER": None,
         "TEST_REQUEST_DEFAULT_FORMAT": "json",
     }
+    # The API role answers JSON everywhere, the admin's CSRF refusals included.
+    CSRF_FAILURE_VIEW = "taskmanager.api.errors.csrf_failure"
+
     REST_KNOX = {
         "AUTH_HEADER_PREFIX": "Bearer",
         "TOKEN_TTL": timedelta(hours=TASKMANAGER_TOKEN_TTL_HOURS),
