@@ -210,7 +210,7 @@ if ROLE == API:
         "DEFAULT_PARSER_CLASSES": ["taskmanager.api.parsers.BoundedJSONParser"],
         "DEFAULT_PAGINATION_CLASS": "taskmanager.api.pagination.TaskPagination",
         "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+        "DEFAULT_SCHEMA_CLASS": "taskmanager.api.schema.ApiAutoSchema",
         "EXCEPTION_HANDLER": "taskmanager.api.errors.exception_handler",
         "DATETIME_FORMAT": "iso-8601",
         "UNAUTHENTICATED_USER": None,

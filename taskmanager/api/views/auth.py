@@ -49,7 +49,7 @@ class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: UserOutputSerializer})
+    @extend_schema(request=RegisterInputSerializer, responses={201: UserOutputSerializer, 403: None})
     def post(self, request):
         if not settings.TASKMANAGER_ALLOW_SIGNUP:
             raise PermissionDenied("Sign-up is disabled on this server.")
