@@ -5,32 +5,38 @@
 
 ``fields`` appears only for input errors and names each offending field.
 Anything unexpected becomes a 500 with the same shape and no stack trace; the
-trace goes to the log with the request id.
+trace goes to the log with the request id. A database that cannot be reached
+is an outage, not a bug: 503 with Retry-After, and one log line per request.
 """
 
 import logging
+import sys
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from taskmanager.api.parsers import RequestTooLarge
+from taskmanager.config.error_shape import error_body
 from taskmanager.tasks.services import PreconditionFailed
 
 logger = logging.getLogger(__name__)
 
-
-def error_body(status_code: int, code: str, message: str, fields=None) -> dict:
-    error = {"status": status_code, "code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return {"error": error}
+# Connection refused, lost or refused for "too many clients": the driver's
+# errors for a database that is down, restarting or full.
+DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+# Long enough for a restart or failover to make progress, short enough that
+# clients come back soon after it.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
+        return database_unavailable(exc, context["request"], Response)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(
@@ -101,8 +107,52 @@ def json_error_view(status_code: int, code: str, message: str):
     return view
 
 
+def database_unavailable(error, request, response_class=JsonResponse):
+    """The 503 answer to a database error; logged here, as one line, so Django adds no traceback."""
+    logger.warning(
+        "database unavailable: %s %s: %s: %s",
+        request.method,
+        request.path.encode("unicode_escape").decode("ascii"),
+        type(error).__name__,
+        " ".join(str(error).split()),
+    )
+    response = response_class(
+        error_body(503, "service_unavailable", "The service is temporarily unavailable; retry shortly."),
+        status=503,
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    # Django logs every error answer again, with the traceback for a crash; this one is logged.
+    response._has_been_logged = True
+    return response
+
+
+_server_error = json_error_view(500, "server_error", "The server failed to handle this request.")
+
+
+def handler500(request):
+    """A crash outside DRF (admin, middleware such as sessions): 503 for an outage, else 500."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_UNAVAILABLE_ERRORS):
+        return database_unavailable(error, request)
+    return _server_error(request)
+
+
 # URL-level errors (no route matched, a crash outside DRF) keep the same shape.
 handler404 = json_error_view(404, "not_found", "Not found.")
-handler500 = json_error_view(500, "server_error", "The server failed to handle this request.")
-handler400 = json_error_view(400, "bad_request", "Bad request.")
+_bad_request = json_error_view(400, "bad_request", "Bad request.")
+
+
+def handler400(request, exception=None):
+    # Django files a form body over the limit (the admin's) under "bad request"; it is a 413.
+    if isinstance(exception, RequestDataTooBig):
+        too_large = RequestTooLarge()
+        return JsonResponse(error_body(413, too_large.default_code, str(too_large.detail)), status=413)
+    return _bad_request(request)
+
+
 handler403 = json_error_view(403, "permission_denied", "Permission denied.")
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW of the API role (the admin's forms; DRF checks its own)."""
+    return JsonResponse(error_body(403, "csrf_failed", f"CSRF check failed: {reason}"), status=403)

@@ -1,12 +1,19 @@
 """Query-string filters and orderings for the task list."""
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import F, Q
+from django_filters.fields import BaseCSVField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
+from taskmanager.api.fields import ISO_DATE, NUL_FREE, trimmed_text_pattern
 from taskmanager.tasks.models import Priority, Task
 from taskmanager.tasks.selectors import today_utc
+
+SEARCH_MAX_LENGTH = 200
 
 # Public ordering name -> model field; "priority" sorts by rank, not alphabet.
 ORDERINGS = {
@@ -16,10 +23,13 @@ ORDERINGS = {
     "priority": "priority_rank",
     "title": "title",
 }
+_ORDERING_NAME = "-?(?:" + "|".join(sorted(ORDERINGS)) + ")"
+# Comma-separated names, each optionally with "-"; empty means the default order.
+ORDERING_PATTERN = f"^(?:{_ORDERING_NAME}(?:,{_ORDERING_NAME})*)?$"
 
 
 class StrictBooleanField(forms.Field):
-    """``true`` or ``false``; anything else is an error.
+    """``true`` or ``false``; anything else, an empty value included, is an error.
 
     django-filter's own boolean filter reads an unknown value as "no filter",
     which would answer ``completed=maybe`` with every task.
@@ -28,10 +38,10 @@ class StrictBooleanField(forms.Field):
     VALUES = {"true": True, "false": False}
 
     def to_python(self, value):
-        if value in self.empty_values:
+        if value is None:  # not given
             return None
         try:
-            return self.VALUES[str(value).strip().lower()]
+            return self.VALUES[value]
         except KeyError:
             raise forms.ValidationError("Use true or false.", code="invalid") from None
 
@@ -40,19 +50,54 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class IsoDateField(forms.DateField):
+    """A date as YYYY-MM-DD, as everywhere else in the API (Django's would also read 10/25/2030)."""
+
+    def to_python(self, value):
+        if value is None:  # not given
+            return None
+        if not ISO_DATE.fullmatch(value):
+            raise forms.ValidationError("Enter a date as YYYY-MM-DD.", code="invalid")
+        return super().to_python(value)
+
+
+class IsoDateFilter(django_filters.DateFilter):
+    field_class = IsoDateField
+
+
+class NonEmptyCSVField(BaseCSVField):
+    """A comma-separated list with no empty entry ("priority=" and "high," are errors, not "no filter")."""
+
+    def clean(self, value):
+        if value is not None and (not value or "" in value):
+            raise forms.ValidationError("List one or more values, comma-separated.", code="invalid")
+        return super().clean(value)
+
+
 class PriorityListFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
-    pass
+    base_field_class = NonEmptyCSVField
 
 
 class TaskFilter(django_filters.FilterSet):
     completed = StrictBooleanFilter()
     priority = PriorityListFilter(choices=Priority.choices, field_name="priority", lookup_expr="in")
-    tag = django_filters.CharFilter(method="filter_tag")
-    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lt")
-    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gt")
+    tag = extend_schema_field({"type": "string", "pattern": NUL_FREE})(
+        django_filters.CharFilter(method="filter_tag")
+    )
+    due_before = IsoDateFilter(field_name="due_date", lookup_expr="lt")
+    due_after = IsoDateFilter(field_name="due_date", lookup_expr="gt")
     overdue = StrictBooleanFilter(method="filter_overdue")
-    search = django_filters.CharFilter(method="filter_search", max_length=200)
-    ordering = django_filters.CharFilter(method="filter_ordering")
+    # The form field trims before it checks the length.
+    search = extend_schema_field(
+        {"type": "string", "pattern": trimmed_text_pattern(SEARCH_MAX_LENGTH, allow_blank=True)}
+    )(django_filters.CharFilter(method="filter_search", max_length=SEARCH_MAX_LENGTH))
+    ordering = extend_schema_field(
+        {
+            "type": "string",
+            "pattern": ORDERING_PATTERN,
+            "description": f"Comma-separated, each optionally with '-': {', '.join(sorted(ORDERINGS))}.",
+        }
+    )(django_filters.CharFilter(method="filter_ordering"))
 
     class Meta:
         model = Task
@@ -72,15 +117,14 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
 
     def filter_ordering(self, queryset, name, value):
+        if not re.fullmatch(ORDERING_PATTERN, value):
+            allowed = ", ".join(sorted(ORDERINGS))
+            message = f"Unknown ordering {value!r}; use {allowed}, comma-separated, each optionally with '-'."
+            raise ValidationError({"ordering": [message]})
         fields = []
-        for part in (p.strip() for p in value.split(",") if p.strip()):
+        for part in value.split(","):
             descending = part.startswith("-")
-            field = ORDERINGS.get(part.lstrip("-"))
-            if field is None:
-                allowed = ", ".join(sorted(ORDERINGS))
-                raise ValidationError(
-                    {"ordering": [f"Unknown ordering {part!r}; use {allowed}, each optionally with '-'."]}
-                )
+            field = ORDERINGS[part.removeprefix("-")]
             if field == "due_date":
                 # Tasks without a due date go last in both directions.
                 fields.append(F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True))

@@ -1,12 +1,29 @@
 """Input and output shapes of the API. Validation of meaning lives in the services."""
 
+import re
+
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from taskmanager.api.fields import (
+    NOT_NUL,
+    SPACE,
+    BoundedListField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateField,
+    StrictUUIDField,
+    char_class,
+    trimmed_text_pattern,
+)
 from taskmanager.tasks.models import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
     TAGS_PER_TASK_MAX,
+    TITLE_MAX_LENGTH,
     Priority,
 )
 from taskmanager.tasks.services import BulkAction, clean_title
@@ -15,6 +32,37 @@ from taskmanager.tasks.services import BulkAction, clean_title
 READ_ONLY_TASK_FIELDS = frozenset(
     {"id", "version", "created_at", "updated_at", "completed_at", "priority_rank"}
 )
+BULK_IDS_MAX = 500
+
+_User = get_user_model()
+USERNAME_MAX_LENGTH = _User._meta.get_field("username").max_length
+PASSWORD_MAX_LENGTH = 256
+
+# The schema's statement of rules the services enforce (tasks.services,
+# accounts.services), so clients can check before they send. Title: trimmed,
+# then 1 to TITLE_MAX_LENGTH characters. Tag: trimmed and lowercased, then a
+# letter or digit followed by letters, digits, "-" or "_". Username at
+# sign-up: Django's rule, letters of any script, digits and @.+-_; of ASCII
+# the pattern admits exactly those, of the rest it admits all (a JSON Schema
+# pattern cannot name "a letter of any script") and the server refuses the
+# symbols among them.
+TITLE_PATTERN = trimmed_text_pattern(TITLE_MAX_LENGTH)
+TAG_PATTERN = f"^{SPACE}*[A-Za-z0-9][A-Za-z0-9_-]{{0,{TAG_MAX_LENGTH - 1}}}{SPACE}*$"
+_USERNAME_CHARACTER = char_class(
+    [code for code in range(128) if not re.fullmatch(r"[\w.@+-]", chr(code))], negate=True
+)
+USERNAME_PATTERN = f"^{SPACE}*{_USERNAME_CHARACTER}{{1,{USERNAME_MAX_LENGTH}}}{SPACE}*$"
+# The configured password validators' minimum length (their other rules, such
+# as "not a common password", cannot be stated in a pattern).
+PASSWORD_MIN_LENGTH = max(
+    (
+        validator.min_length
+        for validator in password_validation.get_default_password_validators()
+        if isinstance(validator, MinimumLengthValidator)
+    ),
+    default=1,
+)
+NEW_PASSWORD_PATTERN = f"^{NOT_NUL}{{{PASSWORD_MIN_LENGTH},}}$"
 
 
 class StrictSerializer(serializers.Serializer):
@@ -41,15 +89,15 @@ class TaskInputSerializer(StrictSerializer):
 
     # Blank and over-long titles are the domain's rule (checked after trimming
     # in services.py), so the API and every other caller get the same message.
-    title = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    description = serializers.CharField(
+    title = StrictCharField(allow_blank=True, trim_whitespace=False, schema_pattern=TITLE_PATTERN)
+    description = StrictCharField(
         max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, trim_whitespace=False, required=False
     )
-    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    completed = serializers.BooleanField(required=False)
-    due_date = serializers.DateField(allow_null=True, required=False)
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=TAG_MAX_LENGTH),
+    priority = StrictChoiceField(choices=Priority.choices, required=False)
+    completed = StrictBooleanField(required=False)
+    due_date = StrictDateField(allow_null=True, required=False)
+    tags = BoundedListField(
+        child=StrictCharField(max_length=TAG_MAX_LENGTH, schema_pattern=TAG_PATTERN),
         max_length=TAGS_PER_TASK_MAX,
         required=False,
     )
@@ -121,8 +169,8 @@ def _iso(moment):
 
 
 class BulkInputSerializer(StrictSerializer):
-    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=500)
-    action = serializers.ChoiceField(choices=BulkAction.ALL)
+    ids = BoundedListField(child=StrictUUIDField(), min_length=1, max_length=BULK_IDS_MAX)
+    action = StrictChoiceField(choices=BulkAction.ALL)
 
 
 class BulkOutputSerializer(serializers.Serializer):
@@ -154,8 +202,8 @@ class TagOutputSerializer(serializers.Serializer):
 
 
 class TokenInputSerializer(StrictSerializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+    password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
 
 
 class TokenOutputSerializer(serializers.Serializer):
@@ -164,11 +212,13 @@ class TokenOutputSerializer(serializers.Serializer):
 
 
 class RegisterInputSerializer(StrictSerializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    username = StrictCharField(max_length=USERNAME_MAX_LENGTH, schema_pattern=USERNAME_PATTERN)
+    password = StrictCharField(
+        max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, schema_pattern=NEW_PASSWORD_PATTERN
+    )
     # Shape only: the format and the length are the email column's rules,
     # checked in accounts.services.user_register, the one place that knows them.
-    email = serializers.CharField(required=False, allow_blank=True)
+    email = StrictCharField(required=False, allow_blank=True)
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -177,3 +227,20 @@ class UserOutputSerializer(serializers.Serializer):
     email = serializers.CharField()
     is_staff = serializers.BooleanField()
     date_joined = serializers.DateTimeField()
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Input errors only: each offending field (or query parameter) with its messages.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error answer (see taskmanager.api.errors)."""
+
+    error = ErrorDetailSerializer()

@@ -66,8 +66,9 @@ INSTALLED_APPS = COMMON_APPS + ROLE_APPS[ROLE]
 
 ROLE_MIDDLEWARE = {
     API: [
+        "taskmanager.api.middleware.JsonErrorMiddleware",
         "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.common.CommonMiddleware",
+        "taskmanager.api.middleware.SlashRedirectMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
@@ -231,12 +232,15 @@ if ROLE == API:
         "DEFAULT_PARSER_CLASSES": ["taskmanager.api.parsers.BoundedJSONParser"],
         "DEFAULT_PAGINATION_CLASS": "taskmanager.api.pagination.TaskPagination",
         "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+        "DEFAULT_SCHEMA_CLASS": "taskmanager.api.schema.ApiAutoSchema",
         "EXCEPTION_HANDLER": "taskmanager.api.errors.exception_handler",
         "DATETIME_FORMAT": "iso-8601",
         "UNAUTHENTICATED_USER": None,
         "TEST_REQUEST_DEFAULT_FORMAT": "json",
     }
+    # The API role answers JSON everywhere, the admin's CSRF refusals included.
+    CSRF_FAILURE_VIEW = "taskmanager.api.errors.csrf_failure"
+
     REST_KNOX = {
         "AUTH_HEADER_PREFIX": "Bearer",
         "TOKEN_TTL": timedelta(hours=TASKMANAGER_TOKEN_TTL_HOURS),

@@ -41,7 +41,8 @@ def _database_answers() -> bool:
             cursor.execute("SELECT 1")
         return True
     except Exception as error:  # any driver error means "not ready", never a 500
-        logger.warning("readiness: database unreachable: %s", error)
+        # One line: the driver's message spans several.
+        logger.warning("readiness: database unreachable: %s", " ".join(str(error).split()))
         connection.close_if_unusable_or_obsolete()
         return False
 

@@ -98,7 +98,9 @@ class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: UserOutputSerializer, 429: None})
+    @extend_schema(
+        request=RegisterInputSerializer, responses={201: UserOutputSerializer, 403: None, 429: None}
+    )
     def post(self, request):
         if not settings.TASKMANAGER_ALLOW_SIGNUP:
             raise PermissionDenied("Sign-up is disabled on this server.")
