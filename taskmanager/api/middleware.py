@@ -4,6 +4,7 @@ from http import HTTPStatus
 
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.middleware.common import CommonMiddleware
+from django.template.response import SimpleTemplateResponse
 from django.utils.http import escape_leading_slashes
 from rest_framework.response import Response
 
@@ -50,7 +51,9 @@ class JsonErrorMiddleware:
     """A plain Django error answer (a view's 405, say) becomes the error shape; its headers stay.
 
     DRF's answers already have the shape (or are the browsable API's pages)
-    and are left alone, as is anything already JSON.
+    and are left alone, as is anything already JSON, and a page rendered from
+    a template (the admin's login form refusing a throttled login): a person
+    reads that one.
     """
 
     def __init__(self, get_response):
@@ -60,7 +63,7 @@ class JsonErrorMiddleware:
         response = self.get_response(request)
         if (
             response.status_code < 400
-            or isinstance(response, Response)
+            or isinstance(response, Response | SimpleTemplateResponse)
             or response.streaming
             or response.get("Content-Type", "").startswith("application/json")
         ):

@@ -68,7 +68,9 @@ class ApiAutoSchema(AutoSchema):
                 "If-Match names a version that is no longer current; ETag has the current one.",
                 {},
             )
-        if self.view.get_throttles():
+        # Login and sign-up limits (accounts/limits.py) are not DRF throttles;
+        # those views declare their 429 with extend_schema.
+        if self.view.get_throttles() or "429" in operation["responses"]:
             errors["429"] = (
                 "Too many attempts; retry after Retry-After seconds.",
                 {"Retry-After": {**_RETRY_AFTER, "required": False}},
