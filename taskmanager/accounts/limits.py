@@ -20,9 +20,16 @@ count, and two racing requests cannot both read "one left" and both pass.
   seconds; anything beyond is answered "busy" at once. A flood can then
   neither queue up without bound nor take every thread and core from the
   requests that hash nothing.
+
+When the cache cannot be reached (a Redis outage), the counts are skipped
+with one warning line per attempt, and logins and sign-ups go on: the
+per-process hashing cap, which needs no cache, still bounds the work. Refusing
+every login while Redis is down would lock everyone out for an outage that
+has nothing to do with them.
 """
 
 import hashlib
+import logging
 import math
 import threading
 import time
@@ -32,6 +39,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from redis import RedisError
 
 from taskmanager.accounts.usernames import username_count_key
 
@@ -42,6 +50,9 @@ RATE_SETTINGS = (
     "TASKMANAGER_SIGNUP_RATE",
 )
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# What a cache backend raises when its server is down or unreachable.
+CACHE_UNAVAILABLE_ERRORS = (RedisError, OSError)
+logger = logging.getLogger(__name__)
 
 
 class Limited(Exception):
@@ -100,18 +111,25 @@ class WindowCount:
         self._current = self._previous = 0
 
     def add(self) -> float:
-        """Count one more; returns the sliding count including it."""
-        cache.add(self.cache_key, 0, timeout=self._timeout)
+        """Count one more; returns the sliding count including it (0 when the cache is down)."""
         try:
-            self._current = cache.incr(self.cache_key)
-        except ValueError:  # expired between the two calls
-            cache.add(self.cache_key, 1, timeout=self._timeout)
-            self._current = 1
-        self._previous = cache.get(self._previous_key, 0)
+            cache.add(self.cache_key, 0, timeout=self._timeout)
+            try:
+                self._current = cache.incr(self.cache_key)
+            except ValueError:  # expired between the two calls
+                cache.add(self.cache_key, 1, timeout=self._timeout)
+                self._current = 1
+            self._previous = cache.get(self._previous_key, 0)
+        except CACHE_UNAVAILABLE_ERRORS as error:
+            logger.warning("limit not counted, the cache is unavailable: %s", error)
+            self._current = self._previous = 0
+            return 0
         return self._current + self._previous * (1 - self._elapsed / self.rate.seconds)
 
     def take_back(self) -> None:
-        with suppress(ValueError):  # the window ended meanwhile
+        if not self._current:
+            return  # nothing was counted
+        with suppress(ValueError, *CACHE_UNAVAILABLE_ERRORS):  # the window ended, or the cache went away
             cache.decr(self.cache_key)
 
     @property

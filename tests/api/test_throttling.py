@@ -134,6 +134,21 @@ def test_without_a_forwarding_secret_no_header_is_trusted(anonymous_client, user
     assert attempt(anonymous_client, "alice", DEFAULT_PASSWORD, address=OWNER).status_code == 200
 
 
+def test_logins_and_sign_ups_go_on_while_the_cache_is_down(anonymous_client, user, settings, caplog):
+    """A Redis outage skips the counts (one warning each) instead of failing every login with a 500."""
+    # Nothing listens on port 1: every cache call is refused, as with Redis down.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # fmt: skip
+    assert attempt(anonymous_client, "alice").status_code == 401
+    assert attempt(anonymous_client, "alice", DEFAULT_PASSWORD).status_code == 200
+    signed_up = anonymous_client.post(
+        "/api/v1/auth/register/", {"username": "newcomer", "password": "a-long-passphrase-1"}, format="json"
+    )
+    assert signed_up.status_code == 201, signed_up.content
+    warnings = [r for r in caplog.records if "the cache is unavailable" in r.getMessage()]
+    assert warnings and all(r.exc_info is None for r in warnings)
+
+
 def test_revoking_a_token_is_not_counted(client_for, user):
     for _ in range(5):
         client = client_for(user)
