@@ -1,5 +1,6 @@
 """The API role's own management commands, run as real processes against PostgreSQL."""
 
+import importlib.util
 import subprocess
 import sys
 import uuid
@@ -134,3 +135,18 @@ def test_api_pods_starting_together_create_the_admin_once():
         state = _admin_state(env, "admin", *(f"pod-{pod}-Pass" for pod in range(4)))
         assert state[:3] == ["1", "True", "True"]
         assert [index for index, works in enumerate(state[3:]) if works == "True"] == [creator]
+
+
+def test_make_run_gives_the_demo_user_the_password_it_prints():
+    spec = importlib.util.spec_from_file_location("run_local", ROOT / "deploy" / "run_local.py")
+    run_local = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_local)
+    with scratch_database(f"taskmanager_scratch_{uuid.uuid4().hex[:8]}") as url:
+        env = _api_env(url)
+        assert manage("migrate", "--noinput", "-v0", env=env).returncode == 0
+
+        run_local.demo_user_ensure(env, "first-start-Pass")
+        run_local.demo_user_ensure(env, "second-start-Pass")
+
+        state = _admin_state(env, "demo", "first-start-Pass", "second-start-Pass")
+        assert state == ["1", "True", "True", "False", "True"]
