@@ -3,7 +3,7 @@
 #
 #   serve (default)      the HTTP server (deploy/serve.py) for $TASKMANAGER_ROLE on $PORT
 #   migrate [args]       apply migrations under a database lock, then exit (api role)
-#   ensure-admin [args]  create or update the admin account from TASKMANAGER_ADMIN_* (api role)
+#   ensure-admin [args]  create the admin account from TASKMANAGER_ADMIN_* if it is missing (api role)
 #   manage <args>        any management command, e.g. `manage check --deploy`
 #
 # Every command replaces this shell (exec), so the server is PID 1 and gets
@@ -19,7 +19,8 @@ usage: entrypoint.sh [serve | migrate | ensure-admin | manage <command> [args...
 
   serve           run the HTTP server for the role in TASKMANAGER_ROLE (api or ui); the default
   migrate         apply database migrations under a lock, then exit (api role)
-  ensure-admin    create or update the admin account from TASKMANAGER_ADMIN_* (api role)
+  ensure-admin    create the admin account from TASKMANAGER_ADMIN_* if it is missing (api role);
+                  --reset-password also sets an existing one's password
   manage ARGS     run `manage.py ARGS`
 USAGE
 }

@@ -42,12 +42,7 @@ def main() -> int:
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=api, check=True)
     for env in (api, ui):
         subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
-    subprocess.run(
-        [*manage, "ensure_admin", "--username", DEMO_USERNAME],
-        env={**api, "TASKMANAGER_ADMIN_PASSWORD": demo_password},
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    demo_user_ensure(api, demo_password)
 
     server = [sys.executable, str(ROOT / "deploy" / "serve.py")]
     processes = [
@@ -76,6 +71,27 @@ def main() -> int:
         for process in processes:
             process.wait(timeout=30)
     return 0 if all(p.returncode in (0, -signal.SIGTERM) for p in processes) else 1
+
+
+def demo_user_ensure(api_env: dict, password: str) -> None:
+    """Create the demo admin, or give it this start's password.
+
+    Unlike a cluster's pod starts, `make run` prints a fresh password each
+    time, so it asks ensure_admin for the reset that it never does unasked.
+    """
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "ensure_admin",
+            "--username",
+            DEMO_USERNAME,
+            "--reset-password",
+        ],
+        env={**api_env, "TASKMANAGER_ADMIN_PASSWORD": password},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def _interrupt(signum, frame):

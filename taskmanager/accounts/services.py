@@ -116,17 +116,35 @@ def token_revoke_all(*, user) -> int:
 
 
 def user_ensure_admin(*, username: str, password: str, email: str = "") -> bool:
-    """Create the first admin, or reset its password; returns True when created."""
+    """Create the admin (active staff superuser) when no user has this name in
+    any case; returns True when this call created it.
+
+    An existing account is left exactly as it is, its password unread: every
+    API pod start runs this, and anything it rewrote would undo what an
+    administrator changed since (and a new password revokes every token).
+    """
     User = get_user_model()
-    user, created = User.objects.get_or_create(
-        username__iexact=username, defaults={"username": username, "email": email}
-    )
+    if User.objects.filter(username__iexact=username).exists():
+        return False
+    try:
+        with transaction.atomic():
+            User.objects.create_superuser(username=username, email=email, password=password)
+    except IntegrityError:
+        # Pods that start together all find no admin; the case-insensitive
+        # unique index lets one insert win and fails the others.
+        if User.objects.filter(username__iexact=username).exists():
+            return False
+        raise
+    return True
+
+
+def user_admin_password_reset(*, username: str, password: str) -> None:
+    """The way back in for an operator who lost the admin's password: set it,
+    and make the account an active staff superuser again.
+
+    Raises User.DoesNotExist when no user has this name in any case.
+    """
+    user = get_user_model().objects.get(username__iexact=username)
     user.is_staff = user.is_superuser = user.is_active = True
-    if email:
-        user.email = email
-    # Every API pod start runs this; setting the same password again would
-    # count as a change and revoke the admin's tokens each time.
-    if created or not user.check_password(password):
-        user.set_password(password)
+    user.set_password(password)
     user.save()
-    return created

@@ -1,6 +1,12 @@
+import threading
+import time
+
+import psycopg2
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.db import connection
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 
@@ -8,6 +14,7 @@ from taskmanager.accounts.services import (
     InvalidCredentials,
     token_create,
     token_revoke,
+    user_admin_password_reset,
     user_ensure_admin,
     user_register,
 )
@@ -128,20 +135,88 @@ class TestEnsureAdmin:
         assert admin.email == "a@example.com"
         assert admin.check_password("first-password")
 
-    def test_running_again_updates_the_same_user(self):
+    def test_running_again_changes_nothing_about_the_existing_admin(self):
         user_ensure_admin(username="admin", password="first-password", email="a@example.com")
+        before = User.objects.get(username="admin")
 
-        assert user_ensure_admin(username="admin", password="second-password") is False
+        assert user_ensure_admin(username="ADMIN", password="second-password", email="b@example.com") is False
 
-        admin = User.objects.get(username="admin")
-        assert User.objects.count() == 1
-        assert admin.check_password("second-password")
+        admin = User.objects.get()
+        assert admin.check_password("first-password")
+        assert admin.password == before.password
         assert admin.email == "a@example.com"
 
-    def test_promotes_an_existing_regular_user(self):
-        UserFactory(username="promoted", is_active=False)
+    def test_a_password_changed_since_is_kept(self):
+        user_ensure_admin(username="admin", password="first-password")
+        admin = User.objects.get(username="admin")
+        admin.set_password("changed-in-the-admin")
+        admin.save()
 
-        assert user_ensure_admin(username="promoted", password="new-password") is False
+        user_ensure_admin(username="admin", password="first-password")
 
-        promoted = User.objects.get(username="promoted")
-        assert (promoted.is_staff, promoted.is_superuser, promoted.is_active) == (True, True, True)
+        assert User.objects.get(username="admin").check_password("changed-in-the-admin")
+
+    def test_an_existing_account_is_left_as_the_administrators_made_it(self):
+        UserFactory(username="retired", is_active=False)
+
+        assert user_ensure_admin(username="retired", password="new-password") is False
+
+        retired = User.objects.get(username="retired")
+        assert (retired.is_staff, retired.is_superuser, retired.is_active) == (False, False, False)
+        assert not retired.check_password("new-password")
+
+
+class TestAdminPasswordReset:
+    def test_sets_the_password_and_restores_the_admin_rights(self):
+        UserFactory(username="admin", is_active=False)
+
+        user_admin_password_reset(username="ADMIN", password="recovered-password")
+
+        admin = User.objects.get(username="admin")
+        assert admin.check_password("recovered-password")
+        assert (admin.is_staff, admin.is_superuser, admin.is_active) == (True, True, True)
+
+    def test_an_unknown_admin_is_an_error(self):
+        with pytest.raises(User.DoesNotExist):
+            user_admin_password_reset(username="nobody", password="recovered-password")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_pod_creating_the_admin_at_the_same_moment_finds_it_there():
+    """Two API pods start together: both find no admin, both insert it, the
+    case-insensitive unique index holds the second insert until the first
+    commits, and the second then fails. That failure means "it exists"."""
+    other_pod = psycopg2.connect(**_psycopg2_parameters())
+    try:
+        with other_pod.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email,"
+                " is_staff, is_active, date_joined)"
+                " VALUES (%s, true, 'ADMIN', '', '', '', true, true, now())",
+                [make_password("the-other-pods-password")],
+            )
+        # The other pod commits a moment after this one has tried its own insert.
+        commit = threading.Timer(1.0, other_pod.commit)
+        commit.start()
+        started = time.monotonic()
+
+        assert user_ensure_admin(username="admin", password="this-pods-password") is False
+
+        commit.join()
+        assert time.monotonic() - started >= 0.9, "the insert did not wait for the other pod's"
+    finally:
+        other_pod.close()
+    (admin,) = User.objects.all()
+    assert admin.username == "ADMIN"
+    assert admin.check_password("the-other-pods-password")
+
+
+def _psycopg2_parameters() -> dict:
+    database = connection.settings_dict
+    return {
+        "dbname": database["NAME"],
+        "user": database["USER"],
+        "password": database["PASSWORD"],
+        "host": database["HOST"],
+        "port": database["PORT"] or 5432,
+    }

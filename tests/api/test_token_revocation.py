@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from knox.models import AuthToken
 
-from taskmanager.accounts.services import user_ensure_admin
+from taskmanager.accounts.services import user_admin_password_reset, user_ensure_admin
 from tests.api.helpers import assert_error
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -90,14 +90,14 @@ class TestPasswordChange:
         assert user.check_password("a-brand-new-passphrase")
         assert answers(client) == 401
 
-    def test_ensure_admin_with_a_new_password_revokes_the_admins_tokens(self, client_for):
+    def test_ensure_admin_keeps_the_admins_tokens_and_a_reset_revokes_them(self, client_for):
         user_ensure_admin(username="root", password="first-password")
         client = client_for(get_user_model().objects.get(username="root"))
 
-        user_ensure_admin(username="root", password="first-password")
-        assert answers(client) == 200  # every pod start runs it; the same password changes nothing
-
         user_ensure_admin(username="root", password="second-password")
+        assert answers(client) == 200  # every pod start runs it; it never touches the password
+
+        user_admin_password_reset(username="root", password="second-password")
         assert answers(client) == 401
 
     def test_other_saves_of_the_user_keep_the_tokens(self, api_client, user):

@@ -219,7 +219,7 @@ def test_api_round_trip_register_token_create_complete_read(api):
     assert [task["id"] for task in listed["results"]] == [read_back["id"]]
 
 
-def test_ensure_admin_creates_then_updates_a_staff_account(image, migrated, api):
+def test_ensure_admin_creates_a_staff_account_once_and_then_leaves_it(image, migrated, api):
     username, password = f"admin-{uuid.uuid4().hex[:6]}", secrets.token_urlsafe(16)
     env = {
         "TASKMANAGER_ROLE": "api",
@@ -229,11 +229,13 @@ def test_ensure_admin_creates_then_updates_a_staff_account(image, migrated, api)
         "TASKMANAGER_ADMIN_PASSWORD": password,
     }
     first = pm.run_once(image.tag, env, "ensure-admin")
-    second = pm.run_once(image.tag, env, "ensure-admin")
+    # The next pod start, with another password configured, changes nothing.
+    other_password = {**env, "TASKMANAGER_ADMIN_PASSWORD": password + "-other"}
+    second = pm.run_once(image.tag, other_password, "ensure-admin")
     assert first.returncode == 0, first.stdout + first.stderr
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "created" in first.stdout
-    assert "updated" in second.stdout
+    assert f"Admin user {username!r} created" in first.stdout
+    assert f"Admin user {username!r} exists; left unchanged" in second.stdout
     me = api.get("/api/v1/me/", headers=bearer(api, username, password)).json()
     assert me["username"] == username
     assert me["is_staff"] is True

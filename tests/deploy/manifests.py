@@ -45,17 +45,17 @@ def throwaway_secrets() -> dict[str, str]:
     password = "pw" + secrets.token_hex(16)
     return {
         "postgres-password": password,
+        "admin-password": f"ap{secrets.token_hex(12)}",
         "api.env": (
             f"SECRET_KEY=sk{secrets.token_hex(24)}\n"
             f"DATABASE_URL=postgres://taskmanager:{password}@postgres:5432/taskmanager\n"
-            f"TASKMANAGER_ADMIN_PASSWORD=ap{secrets.token_hex(12)}\n"
         ),
         "ui.env": f"SECRET_KEY=sk{secrets.token_hex(24)}\n",
     }
 
 
 def secret_values(files: dict[str, str]) -> list[str]:
-    values = [files["postgres-password"]]
+    values = [files["postgres-password"], files["admin-password"]]
     for name in ("api.env", "ui.env"):
         values += [line.split("=", 1)[1] for line in files[name].splitlines() if "=" in line]
     return values
@@ -204,6 +204,17 @@ def container_environment(rendering: Rendering, workload: dict, container: dict)
                     name, value = line.split("=", 1)
                     environment.setdefault(name, value)
     return environment
+
+
+def secret_volume_names(workload: dict, secret_name: str) -> set[str]:
+    """The pod's volumes that carry the Secret, alone or projected with others."""
+    names = set()
+    for volume in pod_spec(workload).get("volumes", []):
+        sources = [volume.get("secret", {}).get("secretName")]
+        sources += [s.get("secret", {}).get("name") for s in volume.get("projected", {}).get("sources", [])]
+        if secret_name in sources:
+            names.add(volume["name"])
+    return names
 
 
 def mounted_secret_file(workload: dict, container: dict, path: str) -> tuple[str, str] | None:

@@ -2,6 +2,7 @@
 every missing tool, creates the secrets once and then keeps them, and writes
 a podman image archive under the name the kubelet looks up."""
 
+import base64
 import json
 import os
 import shutil
@@ -92,7 +93,7 @@ def read_secrets(project: Path) -> dict[str, str]:
 def test_secrets_are_generated_once_then_reused(project, kubectl_available):
     run_secrets(project)
     first = read_secrets(project)
-    assert set(first) == {"api.env", "ui.env", "postgres-password"}
+    assert set(first) == {"api.env", "ui.env", "postgres-password", "admin-password"}
     directory = project / "kustomize" / "overlays" / "kind" / ".secrets"
     assert oct(directory.stat().st_mode & 0o777) == "0o700"
     for path in directory.iterdir():
@@ -105,7 +106,11 @@ def test_secrets_are_generated_once_then_reused(project, kubectl_available):
     assert api["DATABASE_URL"] == f"postgres://taskmanager:{password}@postgres:5432/taskmanager"
     assert len(api["SECRET_KEY"]) >= 50 and len(ui["SECRET_KEY"]) >= 50
     assert api["SECRET_KEY"] != ui["SECRET_KEY"]
-    assert len(api["TASKMANAGER_ADMIN_PASSWORD"]) >= 16
+    # The admin's password has a file of its own; the serving role's env file never holds it.
+    admin_password = first["admin-password"]
+    assert len(admin_password) >= 16
+    assert "TASKMANAGER_ADMIN_PASSWORD" not in api
+    assert admin_password not in first["api.env"] + first["ui.env"]
     # One key both roles hold: the UI signs client addresses with it, the API checks them.
     assert len(api["TASKMANAGER_FORWARDING_SECRET"]) >= 64
     assert api["TASKMANAGER_FORWARDING_SECRET"] == ui["TASKMANAGER_FORWARDING_SECRET"]
@@ -116,7 +121,7 @@ def test_secrets_are_generated_once_then_reused(project, kubectl_available):
     # The overlay renders from exactly these files.
     result = kustomize_build(project / "kustomize" / "overlays" / "kind")
     assert result.returncode == 0, result.stderr
-    assert api["TASKMANAGER_ADMIN_PASSWORD"] not in result.stdout  # base64-encoded in the Secret only
+    assert admin_password not in result.stdout  # base64-encoded in the Secret only
 
 
 def test_a_missing_file_is_recreated_without_touching_the_others(project):
@@ -132,6 +137,160 @@ def test_a_missing_file_is_recreated_without_touching_the_others(project):
     api = dict(line.split("=", 1) for line in second["api.env"].splitlines())
     ui = dict(line.split("=", 1) for line in second["ui.env"].splitlines())
     assert ui["TASKMANAGER_FORWARDING_SECRET"] == api["TASKMANAGER_FORWARDING_SECRET"]
+
+
+def secrets_dir(project: Path) -> Path:
+    return project / "kustomize" / "overlays" / "kind" / ".secrets"
+
+
+def write_secrets(project: Path, files: dict[str, str]) -> None:
+    directory = secrets_dir(project)
+    directory.mkdir(mode=0o700)
+    for name, content in files.items():
+        (directory / name).write_text(content)
+        (directory / name).chmod(0o600)
+
+
+OLD_API_ENV = (
+    "SECRET_KEY=old-api-key\n"
+    "DATABASE_URL=postgres://taskmanager:old-db-password@postgres:5432/taskmanager\n"
+    "TASKMANAGER_ADMIN_PASSWORD=old-admin-password\n"
+    "TASKMANAGER_FORWARDING_SECRET=old-forwarding-key\n"
+)
+OLD_UI_ENV = "SECRET_KEY=old-ui-key\nTASKMANAGER_FORWARDING_SECRET=old-forwarding-key\n"
+
+
+def test_an_api_env_from_before_moves_its_admin_password_to_its_own_file(project):
+    """A cluster deployed before the admin password had its own file: the admin
+    in its database has the old api.env's password, so that one moves."""
+    write_secrets(
+        project, {"postgres-password": "old-db-password", "api.env": OLD_API_ENV, "ui.env": OLD_UI_ENV}
+    )
+
+    result = run_secrets(project)
+
+    migrated = read_secrets(project)
+    assert migrated["admin-password"] == "old-admin-password"
+    assert migrated["api.env"] == OLD_API_ENV.replace("TASKMANAGER_ADMIN_PASSWORD=old-admin-password\n", "")
+    assert migrated["ui.env"] == OLD_UI_ENV
+    assert migrated["postgres-password"] == "old-db-password"
+    assert "moved the admin password" in result.stderr
+    for name in ("api.env", "admin-password"):
+        assert oct((secrets_dir(project) / name).stat().st_mode & 0o777) == "0o600"
+    run_secrets(project)
+    assert read_secrets(project) == migrated
+
+
+def test_differing_admin_passwords_in_api_env_and_its_own_file_are_refused(project):
+    write_secrets(
+        project,
+        {
+            "postgres-password": "old-db-password",
+            "api.env": OLD_API_ENV,
+            "ui.env": OLD_UI_ENV,
+            "admin-password": "another-password",
+        },
+    )
+    result = subprocess.run(
+        ["bash", str(project / "deploy" / "deploy.sh"), "secrets"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "different admin passwords" in result.stderr
+    assert read_secrets(project)["api.env"] == OLD_API_ENV  # nothing lost
+
+
+def test_a_missing_admin_password_file_is_recovered_from_the_cluster(project, tmp_path):
+    write_secrets(
+        project,
+        {
+            "postgres-password": "old-db-password",
+            "api.env": OLD_API_ENV.replace("TASKMANAGER_ADMIN_PASSWORD=old-admin-password\n", ""),
+            "ui.env": OLD_UI_ENV,
+        },
+    )
+    bin_dir = tmp_path / "cluster-bin"
+    bin_dir.mkdir()
+    generated = "taskmanager-admin-password-7c9f2kd4m8"
+    encoded = base64.b64encode(b"the-clusters-admin-password").decode()
+    (bin_dir / "kind").write_text('#!/bin/sh\n[ "$1 $2" = "get clusters" ] && echo task-manager\nexit 0\n')
+    (bin_dir / "kubectl").write_text(
+        "#!/bin/sh\n"
+        'case "$*" in\n'
+        f'  *"get secrets"*) echo secret/taskmanager-api-secrets-m4b8c2h6t9; echo secret/{generated} ;;\n'
+        f'  *"get secret/{generated} "*"jsonpath={{.data.password}}"*) printf %s {encoded} ;;\n'
+        "  *) exit 1 ;;\n"
+        "esac\n"
+    )
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    result = subprocess.run(
+        ["bash", str(project / "deploy" / "deploy.sh"), "secrets"],
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(project)},
+        check=True,
+    )
+    assert read_secrets(project)["admin-password"] == "the-clusters-admin-password"
+    assert "recovered the admin password from the cluster" in result.stderr
+
+
+def run_function(project: Path, function: str, bin_dir: Path | None = None) -> subprocess.CompletedProcess:
+    """One function of deploy.sh, sourced, with the secret files already written."""
+    path = f"{bin_dir}:/usr/bin:/bin" if bin_dir else "/usr/bin:/bin"
+    return subprocess.run(
+        ["bash", "-c", f'source "{project}/deploy/deploy.sh"; expect_status() {{ :; }}; {function}'],
+        capture_output=True,
+        text=True,
+        env={"PATH": path, "HOME": str(project)},
+        check=False,
+    )
+
+
+def test_the_summary_prints_the_admin_login_from_its_own_file(project):
+    run_secrets(project)
+    summary = run_function(project, "print_summary")
+    assert summary.returncode == 0, summary.stderr
+    password = read_secrets(project)["admin-password"]
+    assert f"admin / {password}" in summary.stdout
+    assert ".secrets/admin-password" in summary.stdout
+
+
+def fake_api(tmp_path: Path, token_status: int) -> Path:
+    """A curl that answers the smoke test's admin token request with token_status."""
+    bin_dir = tmp_path / "api-bin"
+    bin_dir.mkdir()
+    bodies = {
+        200: '{"token":"t0ken","expiry":"2030-01-01T00:00:00Z"}',
+        401: '{"error":{"status":401,"code":"authentication_failed","message":"Invalid credentials."}}',
+        500: '{"error":{"status":500,"code":"server_error","message":"Server error."}}',
+    }
+    (bin_dir / "curl").write_text(
+        "#!/bin/sh\n"
+        'case "$*" in\n'
+        "  *DELETE*) exit 0 ;;\n"
+        f"  *auth/token/*) cat >/dev/null; printf '%s\\n%s' '{bodies[token_status]}' {token_status} ;;\n"
+        '  */me/*) printf \'%s\' \'{"username":"admin","is_staff":true}\' ;;\n'
+        "esac\n"
+    )
+    (bin_dir / "curl").chmod(0o755)
+    return bin_dir
+
+
+@pytest.mark.parametrize(("token_status", "passes"), [(200, True), (401, True), (500, False)])
+def test_the_smoke_test_accepts_an_admin_password_changed_since(project, tmp_path, token_status, passes):
+    """ensure-admin never resets a password, so one changed in the admin stays;
+    a 401 still shows the API checked it against the database."""
+    run_secrets(project)
+    result = run_function(project, "smoke_test", fake_api(tmp_path, token_status))
+    assert (result.returncode == 0) is passes, result.stderr
+    if token_status == 200:
+        assert "GET /api/v1/me/ as admin" in result.stderr
+    if token_status == 401:
+        assert "changed since" in result.stderr
 
 
 def test_a_password_mismatch_is_refused(project):

@@ -5,7 +5,8 @@ variables, its Secret mounted read-only as files where the manifest mounts it,
 the pod's user and group, a read-only root filesystem with /tmp as the only
 writable place, no capabilities, no privilege gain, and the manifest's args.
 The API pod's init steps (`migrate`, twice at once as two pods would, then
-`ensure-admin`) run before it serves, and every probe path must answer.
+`ensure-admin`, which a second run leaves alone) run before it serves, and
+every probe path must answer.
 
 What cannot be reproduced without a cluster is replaced, and only that: the
 database is a throwaway one on the local PostgreSQL (DATABASE_URL in the
@@ -215,13 +216,18 @@ def test_the_kind_pods_start_migrate_and_answer_their_probes(renderings, image, 
         ready = httpx.get(api_url + "/readyz", timeout=HTTP_TIMEOUT).json()
         assert ready["checks"] == {"database": "ok", "migrations": "ok"}
 
-        # The admin from the Secret can sign in, as deploy.sh's smoke test does.
+        # A second pod's start finds the admin and leaves it alone.
+        again = podman(*api_runner.command(api_containers["ensure-admin"], "--rm"), timeout=300)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "Admin user 'admin' exists; left unchanged" in again.stdout
+
+        # The admin from its own Secret can sign in, as deploy.sh's smoke test does.
         api_env = container_environment(rendering, api, api_containers["api"])
         token = httpx.post(
             api_url + "/api/v1/auth/token/",
             json={
                 "username": api_env["TASKMANAGER_ADMIN_USERNAME"],
-                "password": api_env["TASKMANAGER_ADMIN_PASSWORD"],
+                "password": rendering.secret_files["admin-password"],
             },
             timeout=HTTP_TIMEOUT,
         )

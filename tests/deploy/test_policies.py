@@ -20,6 +20,7 @@ from tests.deploy.manifests import (
     pod_labels,
     pod_spec,
     resolve_port,
+    secret_volume_names,
     selects,
 )
 
@@ -86,7 +87,31 @@ def test_api_migrates_then_ensures_the_admin_before_serving(rendering):
     assert main["readinessProbe"]["httpGet"]["path"] == "/readyz"
     environment = container_environment(rendering, api, init[-1])
     assert environment["TASKMANAGER_ADMIN_USERNAME"]
-    assert environment["TASKMANAGER_ADMIN_PASSWORD"]
+    assert environment["TASKMANAGER_ADMIN_PASSWORD_FILE"]
+
+
+def test_only_the_ensure_admin_step_can_read_the_admin_password(rendering):
+    """The password matters only when the admin is created; a serving process
+    that held it would hand it to anyone who can read the pod's files or
+    environment, so it lives in a Secret of its own that one init step mounts."""
+    api = rendering.workload(API)
+    (ensure_admin,) = [c for c in pod_spec(api)["initContainers"] if c.get("args") == ["ensure-admin"]]
+    environment = container_environment(rendering, api, ensure_admin)
+    secret_name, key = mounted_secret_file(api, ensure_admin, environment["TASKMANAGER_ADMIN_PASSWORD_FILE"])
+    password = rendering.secret_files["admin-password"]
+    assert rendering.secret_data(secret_name)[key] == password
+    for secret in rendering.of_kind("Secret"):
+        if secret["metadata"]["name"] != secret_name:
+            assert password not in "".join(rendering.secret_data(secret["metadata"]["name"]).values())
+    for workload in rendering.workloads():
+        carrying = secret_volume_names(workload, secret_name)
+        for container in all_containers(workload):
+            where = f"{workload['metadata']['name']}/{container['name']}"
+            mounted = carrying & {m["name"] for m in container.get("volumeMounts", [])}
+            assert bool(mounted) is (container is ensure_admin), where
+            seen = container_environment(rendering, workload, container)
+            assert "TASKMANAGER_ADMIN_PASSWORD" not in seen, where
+            assert password not in seen.values(), where
 
 
 # --- settings each role needs --------------------------------------------------------
