@@ -125,6 +125,12 @@ if ROLE == API:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
         )
+    # migrate_with_lock: how long one migration statement may wait for a table
+    # lock (seconds; every query on that table queues behind the waiting
+    # statement meanwhile), how many times to try, and the pause between tries.
+    MIGRATION_LOCK_TIMEOUT = env.float("MIGRATION_LOCK_TIMEOUT", default=5.0)
+    MIGRATION_ATTEMPTS = env.int("MIGRATION_ATTEMPTS", default=5)
+    MIGRATION_RETRY_PAUSE = env.float("MIGRATION_RETRY_PAUSE", default=10.0)
 else:
     # The UI role must never open a database connection; with no DATABASES any
     # ORM use fails loudly instead of quietly creating a local file.

@@ -279,9 +279,9 @@ def test_liveness_never_looks_at_the_database_or_the_other_role(rendering):
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
 
 
-def test_postgres_probes_use_pg_isready(rendering):
+def test_postgres_startup_and_readiness_use_pg_isready(rendering):
     (container,) = pod_spec(rendering.workload(DATABASE))["containers"]
-    for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+    for kind in ("startupProbe", "readinessProbe"):
         assert container[kind]["exec"]["command"][0] == "pg_isready"
 
 

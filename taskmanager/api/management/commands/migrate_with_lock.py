@@ -1,19 +1,31 @@
-"""Apply migrations while holding a PostgreSQL advisory lock.
+"""Apply migrations while holding a PostgreSQL advisory lock, never waiting long for a table lock.
 
-Several API pods (or a pod and a Job) may start at once; the lock makes them
-take turns, so exactly one applies the migrations and the others find nothing
-left to do. On databases without advisory locks (SQLite, local use) it is a
-plain ``migrate``.
+Several API pods (or a pod and a Job) may start at once; the advisory lock
+makes them take turns, so exactly one applies the migrations and the others
+find nothing left to do. On databases without advisory locks (SQLite, local
+use) it is a plain ``migrate``.
+
+PostgreSQL queues table locks in arrival order: an ``ALTER TABLE`` waiting for
+its ACCESS EXCLUSIVE lock behind one long transaction makes every later query
+on that table wait behind the ``ALTER``, so the whole API stalls for as long
+as that transaction lasts. Under ``lock_timeout`` the statement gives up after
+MIGRATION_LOCK_TIMEOUT seconds instead, its migration's transaction rolls
+back, and the command tries again after MIGRATION_RETRY_PAUSE, up to
+MIGRATION_ATTEMPTS times; then it fails, so the pod does not start on a schema
+it does not expect and the init container is retried with the kubelet's back-off.
 """
 
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import OperationalError, connection
 
 # Any constant shared by every copy of the app; "taskmgr" in ASCII.
 MIGRATION_LOCK_KEY = 0x7461736B6D6772
+# SQLSTATE of a statement cancelled by lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 class Command(BaseCommand):
@@ -29,12 +41,42 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             call_command("migrate", interactive=interactive, verbosity=verbosity)
             return
+        attempts = settings.MIGRATION_ATTEMPTS
+        if attempts < 1:
+            raise CommandError(f"MIGRATION_ATTEMPTS must be at least 1, not {attempts}.")
         self._acquire(wait)
         try:
-            call_command("migrate", interactive=interactive, verbosity=verbosity)
+            self._migrate_with_retries(interactive, verbosity, attempts)
         finally:
             with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
+
+    def _migrate_with_retries(self, interactive: bool, verbosity: int, attempts: int) -> None:
+        timeout = settings.MIGRATION_LOCK_TIMEOUT
+        pause = settings.MIGRATION_RETRY_PAUSE
+        for attempt in range(1, attempts + 1):
+            # Set on every attempt: a reconnect after an error would drop a session setting.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('lock_timeout', %s, false)", [f"{round(timeout * 1000)}ms"])
+            try:
+                call_command("migrate", interactive=interactive, verbosity=verbosity)
+                return
+            except OperationalError as error:
+                if getattr(error.__cause__, "pgcode", None) != LOCK_NOT_AVAILABLE:
+                    raise
+                if attempt == attempts:
+                    raise CommandError(
+                        f"Gave up after {attempts} attempts: each time a migration waited more than "
+                        f"{timeout:g} s for a lock on a table, and was rolled back. A long transaction "
+                        "holds that lock (look in pg_stat_activity for an old xact_start or "
+                        "'idle in transaction'); end it, then migrate again."
+                    ) from error
+            self.stdout.write(
+                f"A migration waited more than {timeout:g} s for a lock on a table (attempt {attempt} "
+                f"of {attempts}); rolled back, retrying in {pause:g} s."
+            )
+            time.sleep(pause)
 
     def _acquire(self, wait: int) -> None:
         deadline = time.monotonic() + wait
