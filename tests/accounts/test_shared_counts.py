@@ -5,12 +5,16 @@ allowed attempt cannot both pass, which needs an increment that cannot lose a
 racing one. Django's database cache has no increment of its own: BaseCache.incr
 reads the value, adds one in Python and writes the sum back, so two racing
 calls can both read n and both write n + 1. Redis's INCR is one command.
-Both run here against the real servers.
+Both run here against the real servers; and the manifests' CACHE_URL keeps
+a hung Redis from holding a login.
 """
 
+import socket
 import threading
 import time
 import uuid
+from pathlib import Path
+from urllib.parse import urlparse
 
 import psycopg2
 import pytest
@@ -19,11 +23,14 @@ from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.core.management import call_command
 from django.db import connection, connections
+from environ import Env
 from psycopg2 import sql
 
+from taskmanager.accounts.limits import Rate, WindowCount
 from tests.prerequisites import unavailable
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+MANIFEST_API_CONFIG = Path(__file__).resolve().parents[2] / "kustomize" / "base" / "config" / "api.env"
 CACHE_TABLE = "shared_counts_probe"
 THREADS, INCREMENTS = 8, 50
 
@@ -129,3 +136,38 @@ def _wait_for_sessions_waiting_on_a_lock(cursor, count: int, timeout: float = 10
             return
         time.sleep(0.05)
     raise AssertionError(f"{count} sessions never waited on the row lock")
+
+
+def manifest_cache_url() -> str:
+    """The CACHE_URL every API pod gets from the manifests."""
+    for line in MANIFEST_API_CONFIG.read_text().splitlines():
+        name, _, value = line.partition("=")
+        if name == "CACHE_URL":
+            return value
+    raise AssertionError(f"{MANIFEST_API_CONFIG} sets no CACHE_URL")
+
+
+def test_the_manifests_cache_url_gives_up_on_a_hung_redis_within_a_second(settings):
+    """A Redis that accepts connections and never answers (a stuck process, a
+    node going away) must cost a login a moment, not a server thread forever:
+    the count is skipped once the client's timeouts in CACHE_URL run out."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel completes connections; nothing ever answers
+    url = urlparse(manifest_cache_url())
+    url = url._replace(netloc=f"127.0.0.1:{silent.getsockname()[1]}").geturl()
+    settings.CACHES = {"default": Env.cache_url_config(url)}
+    counted: list[float] = []
+    attempt = threading.Thread(
+        target=lambda: counted.append(WindowCount("probe", "x", Rate(3, 60)).add()), daemon=True
+    )
+    started = time.monotonic()
+    try:
+        attempt.start()
+        attempt.join(timeout=5)
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+
+    assert counted == [0], "the attempt still waited on Redis after 5 s"
+    assert elapsed < 1.5
