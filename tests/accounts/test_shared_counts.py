@@ -84,7 +84,7 @@ def test_redis_loses_no_increment_that_races(redis_cache):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_database_cache_loses_increments_that_race(database_cache):
-    """Made certain rather than likely: a third session holds the row's lock
+    """Made certain rather than likely: a third connection holds the row's lock
     while two increments run; both read 0 (reads do not wait for the lock) and
     then queue on their writes. Once the lock goes, both write 1."""
     key = "counted-twice"
@@ -106,7 +106,7 @@ def test_the_database_cache_loses_increments_that_race(database_cache):
             racers = [threading.Thread(target=_increment_once, args=(database_cache, key)) for _ in range(2)]
             for racer in racers:
                 racer.start()
-            _wait_for_sessions_waiting_on_a_lock(cursor, 2)
+            _wait_for_connections_waiting_on_a_lock(cursor, 2)
         holder.commit()  # lets both writes through
         for racer in racers:
             racer.join()
@@ -123,7 +123,7 @@ def _increment_once(make_cache, key: str) -> None:
         connections.close_all()
 
 
-def _wait_for_sessions_waiting_on_a_lock(cursor, count: int, timeout: float = 10) -> None:
+def _wait_for_connections_waiting_on_a_lock(cursor, count: int, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         # Within one transaction the activity view is a snapshot; take a fresh one.
@@ -135,7 +135,7 @@ def _wait_for_sessions_waiting_on_a_lock(cursor, count: int, timeout: float = 10
         if cursor.fetchone()[0] >= count:
             return
         time.sleep(0.05)
-    raise AssertionError(f"{count} sessions never waited on the row lock")
+    raise AssertionError(f"{count} connections never waited on the row lock")
 
 
 def manifest_cache_url() -> str:
