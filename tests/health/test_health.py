@@ -48,6 +48,17 @@ class TestReadiness:
         assert response.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
         assert response["Cache-Control"] == "no-store"
 
+    def test_ready_while_the_cache_is_unreachable(self, client, settings):
+        """Only the login counts live in Redis, and they are skipped while it is
+        down; a readiness check on it would pull every API pod for that outage."""
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}}  # fmt: skip
+
+        response = client.get("/readyz", HTTP_HOST=PROBE_HOST)
+
+        assert response.status_code == 200
+        assert response.json()["checks"] == {"database": "ok", "migrations": "ok"}
+
     def test_not_ready_while_a_migration_is_unapplied(self, client):
         # Forget the task app's latest migration, as if a new image brought it
         # before the migrate job ran (rolled back with the test's transaction).
