@@ -11,7 +11,11 @@
   Django reads a body only up to its Content-Length: it would see an empty
   body and, for example, answer a PATCH 200 having changed nothing. Such a
   body is read here, up to the request-size limit (413 past it), and handed
-  on with its length, so every view sees the body the client sent.
+  on with its length, so every view sees the body the client sent. The
+  server hands a body whose chunk framing it cannot decode (a size that is
+  not hexadecimal, bare LF line ends) on as no body at all, which cannot be
+  told from an empty chunked body; both answer 400, as no request here needs
+  an empty body sent chunked, and a dropped body must never pass as "no change".
 """
 
 import io
@@ -57,6 +61,14 @@ class RequestLimits:
                     "Content Too Large",
                     "request_too_large",
                     f"The request body is larger than {self.max_body_bytes} bytes.",
+                )
+            if not body:
+                return (
+                    400,
+                    "Bad Request",
+                    "bad_request",
+                    "The chunked request body is empty or its chunks are malformed; "
+                    "send a body with Content-Length, or no body without Transfer-Encoding.",
                 )
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))

@@ -158,6 +158,39 @@ def test_a_chunked_patch_changes_the_task(api):
     assert httpx.get(task_url, headers=headers, timeout=10).json()["title"] == "after"
 
 
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"ZZ\r\n{body}\r\n0\r\n\r\n",  # not a hexadecimal size
+        b"-2\r\n{body}\r\n0\r\n\r\n",
+        b"FFFFFFFFFFFFFFFFFFFF\r\n{body}\r\n0\r\n\r\n",  # a size beyond any integer
+        b"{size}\n{body}\n0\n\n",  # bare LF line ends
+    ],
+)
+def test_a_malformed_chunked_body_is_refused_not_read_as_empty(api, framing):
+    base_url, _log = api
+    headers = register_and_login(base_url)
+    created = httpx.post(f"{base_url}/api/v1/tasks/", json={"title": "before"}, headers=headers, timeout=10)
+    task_id = created.json()["id"]
+    body = b'{"title": "after"}'
+    chunks = framing.replace(b"{size}", b"%x" % len(body)).replace(b"{body}", body)
+    head = (
+        f"PATCH /api/v1/tasks/{task_id}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: {headers['Authorization']}\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    port = int(base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(head.encode() + chunks)
+        answer = sock.recv(65536)
+
+    # The server hands such a body on as no body at all: a PATCH would answer 200 having changed nothing.
+    assert answer.split(b"\r\n", 1)[0] == b"HTTP/1.1 400 Bad Request", answer
+    assert b'"code": "bad_request"' in answer
+    task = httpx.get(f"{base_url}/api/v1/tasks/{task_id}/", headers=headers, timeout=10).json()
+    assert task["title"] == "before"
+
+
 def test_a_chunked_body_over_the_size_limit_is_refused_with_413(api):
     base_url, _log = api
     headers = register_and_login(base_url)
