@@ -251,3 +251,21 @@ def test_every_request_gets_one_access_log_line_with_its_request_id(api):
     (line,) = lines
     # The decoded newline in the path is written escaped, so it cannot forge a second log line.
     assert '"GET /api/v1/no-such-thing/\\x0aforged HTTP/1.1" 404 ' in line
+
+
+@pytest.mark.parametrize("role", ["api", "ui"])
+def test_a_request_for_an_unknown_host_is_logged_as_one_line(request, role):
+    base_url, log = request.getfixturevalue(role)
+    marker = f"unknown-{uuid.uuid4().hex[:8]}.example"
+
+    response = httpx.get(f"{base_url}/login/", headers={"Host": marker}, timeout=10)
+
+    assert response.status_code == 400
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and marker not in log.read_text():
+        time.sleep(0.1)
+    text = log.read_text()
+    # Anyone can send any Host; a traceback per request would bury the log.
+    assert marker in text
+    assert "Traceback" not in text
+    assert "DisallowedHost:" not in text
