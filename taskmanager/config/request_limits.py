@@ -16,6 +16,12 @@
   not hexadecimal, bare LF line ends) on as no body at all, which cannot be
   told from an empty chunked body; both answer 400, as no request here needs
   an empty body sent chunked, and a dropped body must never pass as "no change".
+- A body with a Content-Length within the limit is read here in full before
+  Django runs. The server closes a connection whose request body the
+  application left unread (a 401, 404 or 308 answered before the view looks
+  at the body), and a keep-alive client then loses its next request on that
+  connection. A larger body is left unread for Django to refuse (413), and
+  that answer says ``Connection: close``, so the client opens a new one.
 """
 
 import io
@@ -39,6 +45,16 @@ class RequestLimits:
         refusal = self._refusal(environ)
         if refusal is not None:
             return _answer(start_response, *refusal)
+        declared = environ.get("CONTENT_LENGTH") or ""
+        length = int(declared) if declared.isdigit() else 0
+        if length > self.max_body_bytes:
+
+            def closing_start_response(status, headers, exc_info=None):
+                return start_response(status, [*headers, ("Connection", "close")], exc_info)
+
+            return self.application(environ, closing_start_response)
+        if length:
+            environ["wsgi.input"] = io.BytesIO(_read_at_most(environ["wsgi.input"], length))
         return self.application(environ, start_response)
 
     def _refusal(self, environ) -> tuple[int, str, str, str] | None:

@@ -191,6 +191,72 @@ def test_a_malformed_chunked_body_is_refused_not_read_as_empty(api, framing):
     assert task["title"] == "before"
 
 
+def exchange(sock: socket.socket, request: bytes) -> bytes:
+    """Send one request on an open connection, read its whole answer and return its head."""
+    sock.sendall(request)
+    answer = b""
+
+    def receive():
+        nonlocal answer
+        received = sock.recv(65536)
+        if not received:
+            raise ConnectionError(f"the server closed the connection; it had sent {answer!r}")
+        answer += received
+
+    while b"\r\n\r\n" not in answer:
+        receive()
+    head = answer.partition(b"\r\n\r\n")[0]
+    lengths = [line[15:] for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:")]
+    if lengths:
+        while len(answer) < len(head) + 4 + int(lengths[0]):
+            receive()
+    else:  # chunked
+        while not answer.endswith(b"0\r\n\r\n"):
+            receive()
+    return head
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tasks/", "/api/v1/tasks", "/api/v1/no-such-thing/"])
+def test_a_body_the_answer_did_not_need_leaves_the_connection_usable(api, path):
+    # Refused before the body is read (401, 308, 404): the server would
+    # otherwise close the connection under the client's next request.
+    base_url, _log = api
+    port = int(base_url.rsplit(":", 1)[1])
+    body = b'{"title": "' + b"x" * 100_000 + b'"}'
+    post = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        first = exchange(sock, post)
+        time.sleep(0.3)  # the server has long finished with the first request
+        second = exchange(sock, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+
+    assert first.split(b"\r\n", 1)[0] in (
+        b"HTTP/1.1 401 Unauthorized",
+        b"HTTP/1.1 308 Permanent Redirect",
+        b"HTTP/1.1 404 Not Found",
+    )
+    assert second.split(b"\r\n", 1)[0] == b"HTTP/1.1 200 OK"
+
+
+def test_a_body_over_the_limit_is_refused_with_413_and_the_connection_closed(api):
+    base_url, _log = api
+    headers = register_and_login(base_url)
+    port = int(base_url.rsplit(":", 1)[1])
+    body = b" " * 300 * 1024
+    post = (
+        f"POST /api/v1/tasks/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {headers['Authorization']}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        head = exchange(sock, post + body[:1024])
+
+    assert head.split(b"\r\n", 1)[0] == b"HTTP/1.1 413 Payload Too Large"
+    # The rest of that body is never read, so the client must not send another request on it.
+    assert b"connection: close" in head.lower()
+
+
 def test_a_chunked_body_over_the_size_limit_is_refused_with_413(api):
     base_url, _log = api
     headers = register_and_login(base_url)
