@@ -39,5 +39,10 @@ def username_for_login(typed: str) -> str:
 
 
 def username_count_key(typed: str) -> str:
-    """One key for every spelling that logs in to the same account, so no spelling opens a new count."""
-    return username_for_login(typed).casefold()
+    """One key for every spelling that logs in to the same account, so no spelling opens a new count.
+
+    Login matches names by UPPER() in the database, so the key starts from
+    the upper case as well: casefold() alone keeps the dotless i (U+0131)
+    apart from "i", yet UPPER() makes both an "I", so "alice" spelt with it logs in to alice.
+    """
+    return username_for_login(typed).upper().casefold()

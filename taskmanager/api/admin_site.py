@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 
 from taskmanager.accounts.limits import HashingBusy, Limited
 from taskmanager.accounts.services import InvalidCredentials, user_authenticate
@@ -56,6 +57,13 @@ class LimitedAdminLoginForm(AdminAuthenticationForm):
 
 class LimitedAdminSite(admin.AdminSite):
     login_form = LimitedAdminLoginForm
+
+    def autocomplete_view(self, request):
+        # PostgreSQL refuses a NUL in a query (a 500), and no stored name can
+        # hold one (every text input refuses it), so such a term finds nothing.
+        if "\x00" in request.GET.get("term", ""):
+            return JsonResponse({"results": [], "pagination": {"more": False}})
+        return super().autocomplete_view(request)
 
     def login(self, request, extra_context=None):
         response = super().login(request, extra_context)

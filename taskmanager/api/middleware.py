@@ -6,6 +6,7 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.middleware.common import CommonMiddleware
 from django.template.response import SimpleTemplateResponse
 from django.utils.http import escape_leading_slashes
+from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
 
 from taskmanager.config.error_shape import error_body
@@ -53,7 +54,8 @@ class JsonErrorMiddleware:
     DRF's answers already have the shape (or are the browsable API's pages)
     and are left alone, as is anything already JSON, and a page rendered from
     a template (the admin's login form refusing a throttled login): a person
-    reads that one.
+    reads that one. A DRF view whose only renderer is a page template (the
+    docs page) answers its errors as bare text, so those get the shape too.
     """
 
     def __init__(self, get_response):
@@ -63,7 +65,7 @@ class JsonErrorMiddleware:
         response = self.get_response(request)
         if (
             response.status_code < 400
-            or isinstance(response, Response | SimpleTemplateResponse)
+            or (isinstance(response, SimpleTemplateResponse) and not _error_text_of_a_page_view(response))
             or response.streaming
             or response.get("Content-Type", "").startswith("application/json")
         ):
@@ -75,3 +77,9 @@ class JsonErrorMiddleware:
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         return response
+
+
+def _error_text_of_a_page_view(response) -> bool:
+    return isinstance(response, Response) and isinstance(
+        getattr(response, "accepted_renderer", None), TemplateHTMLRenderer
+    )

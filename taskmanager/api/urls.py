@@ -19,7 +19,10 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[]),
+        # A page to read: its template can render nothing else (an OPTIONS answer was a 500).
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", permission_classes=[], http_method_names=["get", "head"]
+        ),
         name="docs",
     ),
 ]

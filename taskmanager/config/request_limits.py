@@ -11,7 +11,17 @@
   Django reads a body only up to its Content-Length: it would see an empty
   body and, for example, answer a PATCH 200 having changed nothing. Such a
   body is read here, up to the request-size limit (413 past it), and handed
-  on with its length, so every view sees the body the client sent.
+  on with its length, so every view sees the body the client sent. The
+  server hands a body whose chunk framing it cannot decode (a size that is
+  not hexadecimal, bare LF line ends) on as no body at all, which cannot be
+  told from an empty chunked body; both answer 400, as no request here needs
+  an empty body sent chunked, and a dropped body must never pass as "no change".
+- A body with a Content-Length within the limit is read here in full before
+  Django runs. The server closes a connection whose request body the
+  application left unread (a 401, 404 or 308 answered before the view looks
+  at the body), and a keep-alive client then loses its next request on that
+  connection. A larger body is left unread for Django to refuse (413), and
+  that answer says ``Connection: close``, so the client opens a new one.
 """
 
 import io
@@ -35,6 +45,16 @@ class RequestLimits:
         refusal = self._refusal(environ)
         if refusal is not None:
             return _answer(start_response, *refusal)
+        declared = environ.get("CONTENT_LENGTH") or ""
+        length = int(declared) if declared.isdigit() else 0
+        if length > self.max_body_bytes:
+
+            def closing_start_response(status, headers, exc_info=None):
+                return start_response(status, [*headers, ("Connection", "close")], exc_info)
+
+            return self.application(environ, closing_start_response)
+        if length:
+            environ["wsgi.input"] = io.BytesIO(_read_at_most(environ["wsgi.input"], length))
         return self.application(environ, start_response)
 
     def _refusal(self, environ) -> tuple[int, str, str, str] | None:
@@ -57,6 +77,14 @@ class RequestLimits:
                     "Content Too Large",
                     "request_too_large",
                     f"The request body is larger than {self.max_body_bytes} bytes.",
+                )
+            if not body:
+                return (
+                    400,
+                    "Bad Request",
+                    "bad_request",
+                    "The chunked request body is empty or its chunks are malformed; "
+                    "send a body with Content-Length, or no body without Transfer-Encoding.",
                 )
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))

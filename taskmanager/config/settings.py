@@ -283,7 +283,10 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "taskmanager.config.request_id.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "taskmanager.config.request_id.RequestIdLogFilter"},
+        "client_error": {"()": "taskmanager.config.log_filters.ClientErrorLogFilter"},
+    },
     "formatters": {
         "line": {
             "format": "%(asctime)s %(levelname)s %(name)s role="
@@ -296,7 +299,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "line",
-            "filters": ["request_id"],
+            "filters": ["request_id", "client_error"],
         }
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},

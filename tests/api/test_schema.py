@@ -5,6 +5,8 @@ import re
 import pytest
 from drf_spectacular.validation import validate_schema
 
+from tests.api.helpers import assert_error
+
 pytestmark = pytest.mark.django_db
 
 SCHEMA_URL = "/api/v1/schema/"
@@ -66,3 +68,13 @@ def test_schema_generates_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
 
     assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3.")
+
+
+@pytest.mark.parametrize("method", ["options", "post", "put", "delete"])
+def test_the_docs_page_refuses_other_methods_in_the_error_shape(anonymous_client, method):
+    # OPTIONS used to render the view's metadata with the page's HTML template, which has none: a 500.
+    response = getattr(anonymous_client, method)(DOCS_URL)
+
+    error = assert_error(response, 405)
+    assert error["code"] == "method_not_allowed"
+    assert response["Allow"] == "GET, HEAD"

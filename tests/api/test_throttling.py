@@ -81,6 +81,20 @@ def test_the_count_is_per_username_and_per_client(anonymous_client, user, other_
     assert attempt(anonymous_client, "  ALICE ").status_code == 429
 
 
+DOTLESS_ALICE = "al\u0131ce"
+
+
+def test_a_spelling_the_database_matches_to_the_account_shares_its_count(anonymous_client, user):
+    # PostgreSQL's UPPER() makes the dotless i an "I", so it logs in to alice;
+    # str.casefold() keeps it apart, which gave it a count of its own.
+    assert attempt(anonymous_client, DOTLESS_ALICE, DEFAULT_PASSWORD, address=OWNER).status_code == 200
+    for _ in range(3):
+        assert attempt(anonymous_client, "alice").status_code == 401
+
+    assert_error(attempt(anonymous_client, DOTLESS_ALICE), 429)
+    assert_error(attempt(anonymous_client, "ALIce"), 429)
+
+
 def test_failures_from_every_client_together_meet_a_far_higher_ceiling(anonymous_client, user, settings):
     settings.TASKMANAGER_LOGIN_USERNAME_RATE = "5/min"
     first = [attempt(anonymous_client, "alice", address="192.0.2.1").status_code for _ in range(3)]

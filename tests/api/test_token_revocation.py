@@ -90,6 +90,21 @@ class TestPasswordChange:
         assert user.check_password("a-brand-new-passphrase")
         assert answers(client) == 401
 
+    def test_disabling_password_login_in_the_admin_revokes_the_users_tokens(self, client_for, user):
+        # What an admin does to shut out a compromised account; its tokens must go with the password.
+        client = client_for(user)
+        admin = Client()
+        admin.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+        response = admin.post(
+            f"/admin/auth/user/{user.pk}/password/", {"usable_password": "false", "unset-password": "1"}
+        )
+
+        assert response.status_code == 302, response.content
+        user.refresh_from_db()
+        assert not user.has_usable_password()
+        assert answers(client) == 401
+
     def test_ensure_admin_keeps_the_admins_tokens_and_a_reset_revokes_them(self, client_for):
         user_ensure_admin(username="root", password="first-password")
         client = client_for(get_user_model().objects.get(username="root"))

@@ -158,6 +158,105 @@ def test_a_chunked_patch_changes_the_task(api):
     assert httpx.get(task_url, headers=headers, timeout=10).json()["title"] == "after"
 
 
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"ZZ\r\n{body}\r\n0\r\n\r\n",  # not a hexadecimal size
+        b"-2\r\n{body}\r\n0\r\n\r\n",
+        b"FFFFFFFFFFFFFFFFFFFF\r\n{body}\r\n0\r\n\r\n",  # a size beyond any integer
+        b"{size}\n{body}\n0\n\n",  # bare LF line ends
+    ],
+)
+def test_a_malformed_chunked_body_is_refused_not_read_as_empty(api, framing):
+    base_url, _log = api
+    headers = register_and_login(base_url)
+    created = httpx.post(f"{base_url}/api/v1/tasks/", json={"title": "before"}, headers=headers, timeout=10)
+    task_id = created.json()["id"]
+    body = b'{"title": "after"}'
+    chunks = framing.replace(b"{size}", b"%x" % len(body)).replace(b"{body}", body)
+    head = (
+        f"PATCH /api/v1/tasks/{task_id}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: {headers['Authorization']}\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    port = int(base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(head.encode() + chunks)
+        answer = sock.recv(65536)
+
+    # The server hands such a body on as no body at all: a PATCH would answer 200 having changed nothing.
+    assert answer.split(b"\r\n", 1)[0] == b"HTTP/1.1 400 Bad Request", answer
+    assert b'"code": "bad_request"' in answer
+    task = httpx.get(f"{base_url}/api/v1/tasks/{task_id}/", headers=headers, timeout=10).json()
+    assert task["title"] == "before"
+
+
+def exchange(sock: socket.socket, request: bytes) -> bytes:
+    """Send one request on an open connection, read its whole answer and return its head."""
+    sock.sendall(request)
+    answer = b""
+
+    def receive():
+        nonlocal answer
+        received = sock.recv(65536)
+        if not received:
+            raise ConnectionError(f"the server closed the connection; it had sent {answer!r}")
+        answer += received
+
+    while b"\r\n\r\n" not in answer:
+        receive()
+    head = answer.partition(b"\r\n\r\n")[0]
+    lengths = [line[15:] for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:")]
+    if lengths:
+        while len(answer) < len(head) + 4 + int(lengths[0]):
+            receive()
+    else:  # chunked
+        while not answer.endswith(b"0\r\n\r\n"):
+            receive()
+    return head
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tasks/", "/api/v1/tasks", "/api/v1/no-such-thing/"])
+def test_a_body_the_answer_did_not_need_leaves_the_connection_usable(api, path):
+    # Refused before the body is read (401, 308, 404): the server would
+    # otherwise close the connection under the client's next request.
+    base_url, _log = api
+    port = int(base_url.rsplit(":", 1)[1])
+    body = b'{"title": "' + b"x" * 100_000 + b'"}'
+    post = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        first = exchange(sock, post)
+        time.sleep(0.3)  # the server has long finished with the first request
+        second = exchange(sock, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+
+    assert first.split(b"\r\n", 1)[0] in (
+        b"HTTP/1.1 401 Unauthorized",
+        b"HTTP/1.1 308 Permanent Redirect",
+        b"HTTP/1.1 404 Not Found",
+    )
+    assert second.split(b"\r\n", 1)[0] == b"HTTP/1.1 200 OK"
+
+
+def test_a_body_over_the_limit_is_refused_with_413_and_the_connection_closed(api):
+    base_url, _log = api
+    headers = register_and_login(base_url)
+    port = int(base_url.rsplit(":", 1)[1])
+    body = b" " * 300 * 1024
+    post = (
+        f"POST /api/v1/tasks/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {headers['Authorization']}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        head = exchange(sock, post + body[:1024])
+
+    assert head.split(b"\r\n", 1)[0] == b"HTTP/1.1 413 Payload Too Large"
+    # The rest of that body is never read, so the client must not send another request on it.
+    assert b"connection: close" in head.lower()
+
+
 def test_a_chunked_body_over_the_size_limit_is_refused_with_413(api):
     base_url, _log = api
     headers = register_and_login(base_url)
@@ -218,3 +317,21 @@ def test_every_request_gets_one_access_log_line_with_its_request_id(api):
     (line,) = lines
     # The decoded newline in the path is written escaped, so it cannot forge a second log line.
     assert '"GET /api/v1/no-such-thing/\\x0aforged HTTP/1.1" 404 ' in line
+
+
+@pytest.mark.parametrize("role", ["api", "ui"])
+def test_a_request_for_an_unknown_host_is_logged_as_one_line(request, role):
+    base_url, log = request.getfixturevalue(role)
+    marker = f"unknown-{uuid.uuid4().hex[:8]}.example"
+
+    response = httpx.get(f"{base_url}/login/", headers={"Host": marker}, timeout=10)
+
+    assert response.status_code == 400
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and marker not in log.read_text():
+        time.sleep(0.1)
+    text = log.read_text()
+    # Anyone can send any Host; a traceback per request would bury the log.
+    assert marker in text
+    assert "Traceback" not in text
+    assert "DisallowedHost:" not in text

@@ -302,3 +302,28 @@ class TestTagAdmin:
         assert response.status_code == 200
         assert response.context["adminform"].form.errors
         assert not Tag.objects.exists()
+
+
+class TestOwnerAutocomplete:
+    """The task form's owner field searches users as the admin types."""
+
+    URL = "/admin/autocomplete/"
+    FOR_TASK_OWNER = {"app_label": "tasks", "model_name": "task", "field_name": "owner"}
+
+    def test_finds_the_owner_by_name(self, admin_client, owner):
+        response = admin_client.get(self.URL, {**self.FOR_TASK_OWNER, "term": "owner-of"})
+
+        assert response.status_code == 200
+        assert [result["text"] for result in response.json()["results"]] == ["owner-of-tasks"]
+
+    def test_a_term_with_a_nul_character_finds_nothing_instead_of_failing(self, admin_client, owner):
+        # PostgreSQL refuses a NUL in a query; no stored name can contain one.
+        response = admin_client.get(self.URL, {**self.FOR_TASK_OWNER, "term": "owner\x00"})
+
+        assert response.status_code == 200
+        assert response.json()["results"] == []
+
+    def test_it_is_for_staff_only(self, client, owner):
+        response = client.get(self.URL, {**self.FOR_TASK_OWNER, "term": "owner\x00"})
+
+        assert response.status_code == 302
