@@ -9,6 +9,7 @@ from django.http import JsonResponse
 
 from taskmanager.accounts.limits import HashingBusy, Limited
 from taskmanager.accounts.services import InvalidCredentials, user_authenticate
+from taskmanager.api.admin_keys import CheckedKeysAdmin
 from taskmanager.config.client_address import client_address
 
 
@@ -57,6 +58,18 @@ class LimitedAdminLoginForm(AdminAuthenticationForm):
 
 class LimitedAdminSite(admin.AdminSite):
     login_form = LimitedAdminLoginForm
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Here rather than in each admin class, so the ones Django registers
+        # itself (users, groups) get the checks too.
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, CheckedKeysAdmin):
+            admin_class = type(
+                admin_class.__name__,
+                (CheckedKeysAdmin, admin_class),
+                {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
 
     def autocomplete_view(self, request):
         # PostgreSQL refuses a NUL in a query (a 500), and no stored name can

@@ -99,6 +99,38 @@ class TestActions:
         assert not Task.objects.filter(completed=True).exists()
         assert not Task.objects.filter(completed_at__isnull=False).exists()
 
+    @pytest.mark.parametrize("bad_id", ["\x00", "not-a-uuid", "1"])
+    def test_an_id_that_is_no_task_id_is_ignored(self, admin_client, owner, bad_id):
+        chosen = TaskFactory(owner=owner)
+        other = TaskFactory(owner=owner)
+
+        response = admin_client.post(
+            CHANGELIST,
+            {"action": "mark_completed", "index": "0", "_selected_action": [bad_id, str(chosen.id)]},
+            follow=True,
+        )
+
+        assert response.status_code == 200
+        assert "1 task(s) marked as completed." in [str(m) for m in get_messages(response.wsgi_request)]
+        assert list(Task.objects.filter(completed=True)) == [chosen]
+        other.refresh_from_db()
+        assert other.completed is False
+
+    @pytest.mark.parametrize("confirmed", [{}, {"post": "yes"}], ids=["confirm-page", "confirmed"])
+    def test_only_bad_ids_select_nothing(self, admin_client, owner, confirmed):
+        TaskFactory(owner=owner)
+
+        response = admin_client.post(
+            CHANGELIST,
+            {"action": "delete_selected", "_selected_action": ["\x00", "not-a-uuid"], **confirmed},
+            follow=True,
+        )
+
+        assert response.status_code == 200
+        messages = [str(m) for m in get_messages(response.wsgi_request)]
+        assert any(m.startswith("Items must be selected") for m in messages), messages
+        assert Task.objects.count() == 1
+
     def test_action_on_a_tag_search_result(self, admin_client, owner):
         tasks = [TaskFactory(owner=owner, tags=["x", "xy"]) for _ in range(2)]
 
@@ -173,6 +205,28 @@ class TestChangeForm:
         assert [t.name for t in task.tags.all()] == ["new", "old"]
         assert task.tags.get(name="old") == tag
         assert set(Tag.objects.values_list("owner", flat=True)) == {owner.id}
+
+    @pytest.mark.parametrize(
+        ("bad_owner", "message"),
+        [
+            ("\x00", "Null characters are not allowed."),
+            ("not-a-number", "Select a valid choice. That choice is not one of the available choices."),
+            (
+                "99999999999999999999",
+                "Select a valid choice. That choice is not one of the available choices.",
+            ),
+        ],
+    )
+    def test_an_owner_that_is_no_user_is_a_form_error(self, admin_client, owner, bad_owner, message):
+        response = admin_client.post(
+            f"{CHANGELIST}add/",
+            {"owner": bad_owner, "title": "Orphan", "description": "", "priority": "low", "tag_names": ""},
+        )
+
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["owner"] == [message]
+        assert 'name="owner"' in response.content.decode()
+        assert not Task.objects.exists()
 
     def test_change_page_loads(self, admin_client, owner):
         task = TaskFactory(owner=owner, tags=["a"])
@@ -295,6 +349,23 @@ class TestTagAdmin:
 
         assert response.status_code == 200
         assert "listed" in response.content.decode()
+
+    @pytest.mark.parametrize(
+        "bad_id",
+        ["\x00", "not-a-number", "1.5", "99999999999999999999", "6f1c2b0e-3d4a-4e5f-8a9b-0c1d2e3f4a5b"],
+    )
+    def test_deleting_with_an_id_that_is_no_tag_id_ignores_it(self, admin_client, owner, bad_id):
+        doomed = TagFactory(owner=owner, name="doomed")
+        TagFactory(owner=owner, name="kept")
+
+        response = admin_client.post(
+            "/admin/tasks/tag/",
+            {"action": "delete_selected", "_selected_action": [bad_id, str(doomed.id)], "post": "yes"},
+            follow=True,
+        )
+
+        assert response.status_code == 200
+        assert list(Tag.objects.values_list("name", flat=True)) == ["kept"]
 
     def test_a_name_that_breaks_the_slug_rule_is_a_form_error(self, admin_client, owner):
         response = admin_client.post("/admin/tasks/tag/add/", {"owner": owner.id, "name": "Not A Slug"})
