@@ -54,8 +54,22 @@ def server_options() -> dict:
         # The application writes the access log itself, with the request id
         # (taskmanager/config/access_log.py).
         "log_access": False,
+        "log_dictconfig": _json_log_config() if os.environ.get("LOG_FORMAT", "").lower() == "json" else None,
         "working_dir": ROOT,
     }
+
+
+def _json_log_config() -> dict:
+    """granian's own lines ("Starting granian", worker restarts) in the application's JSON shape.
+
+    granian merges this over its default configuration key by key, so only
+    its two formatters are replaced; its handlers and loggers stay.
+    """
+    formatter = {
+        "()": "taskmanager.config.json_logs.JsonLineFormatter",
+        "role": os.environ.get("TASKMANAGER_ROLE"),
+    }
+    return {"formatters": {"generic": formatter, "access": formatter}}
 
 
 def main(argv: list[str]) -> None:

@@ -5,11 +5,15 @@ each request itself, after the response has started: client address, method,
 path, protocol, status, body size, time taken and the request id from the response header.
 The quoted request and the status come first, as in the usual combined
 format, so tools that read access logs (the benchmark does) find them.
+The same values go into the record's fields too, for LOG_FORMAT=json
+(config/json_logs.py), with the route template and user id Django found.
 """
 
 import logging
 import re
 import time
+
+from taskmanager.config.log_context import ROUTE_KEY, USER_ID_KEY
 
 logger = logging.getLogger("taskmanager.access")
 # A decoded path may hold newlines or other control characters; written raw
@@ -44,15 +48,27 @@ class AccessLog:
         if logger.isEnabledFor(logging.INFO):
             query = environ.get("QUERY_STRING")
             target = _loggable(environ.get("PATH_INFO", "") + (f"?{query}" if query else ""))
+            method = environ.get("REQUEST_METHOD", "-")
+            status = seen.get("status", "-")
+            duration_ms = (time.perf_counter() - started) * 1000
             logger.info(
                 '%s "%s %s %s" %s %s %.0fms',
                 environ.get("REMOTE_ADDR", "-"),
-                environ.get("REQUEST_METHOD", "-"),
+                method,
                 target,
                 environ.get("SERVER_PROTOCOL", "-"),
-                seen.get("status", "-"),
+                status,
                 seen.get("content-length", "-"),
-                (time.perf_counter() - started) * 1000,
-                extra={"request_id": seen.get("x-request-id", "-")},
+                duration_ms,
+                extra={
+                    "request_id": seen.get("x-request-id", "-"),
+                    "client": environ.get("REMOTE_ADDR"),
+                    "method": method,
+                    "path": target,
+                    "status": int(status) if status.isdigit() else None,
+                    "duration_ms": round(duration_ms, 2),
+                    "route": environ.get(ROUTE_KEY),
+                    "user_id": environ.get(USER_ID_KEY),
+                },
             )
         return result

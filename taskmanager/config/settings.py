@@ -5,6 +5,7 @@ through one ``environ.Env``; what differs between the two roles follows from
 ``TASKMANAGER_ROLE`` alone (see ``roles.py``).
 """
 
+import logging
 from pathlib import Path
 
 import environ
@@ -84,6 +85,7 @@ ROLE_MIDDLEWARE = {
 }
 MIDDLEWARE = [
     "taskmanager.config.request_id.RequestIdMiddleware",
+    "taskmanager.config.log_context.RequestLogContextMiddleware",
     # Probes reach pods by IP, so health answers before Host validation.
     "taskmanager.health.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -280,6 +282,14 @@ if ROLE == UI:
 
 # --- Logging: one line per event on stdout, with the request id ------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+# text: readable lines for a terminal; json: one object per line for a log pipeline.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+if LOG_FORMAT == "json":
+    # Python's warnings would go to stderr as raw text lines; as log records
+    # (logger py.warnings) they become JSON lines like the rest.
+    logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -292,13 +302,14 @@ LOGGING = {
             "format": "%(asctime)s %(levelname)s %(name)s role="
             + ROLE
             + " request_id=%(request_id)s %(message)s",
-        }
+        },
+        "json": {"()": "taskmanager.config.json_logs.JsonLineFormatter", "role": ROLE},
     },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "line",
+            "formatter": "json" if LOG_FORMAT == "json" else "line",
             "filters": ["request_id", "client_error"],
         }
     },

@@ -1,0 +1,156 @@
+"""LOG_FORMAT=json: one JSON object per line, from a real API role process and in-process."""
+
+import io
+import json
+import logging
+import time
+import uuid
+
+import httpx
+import psycopg2
+import pytest
+
+from tests.databases import scratch_database
+from tests.prerequisites import unavailable
+from tests.processes import clean_env, manage, role_server
+from tests.settings import POSTGRES_URL
+
+SECRET = "a-test-secret-key-that-is-long-enough-for-checks"
+STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
+REQUIRED_KEYS = {
+    "time",
+    "level",
+    "logger",
+    "message",
+    "request_id",
+    "user_id",
+    "route",
+    "status",
+    "duration_ms",
+}
+
+
+def _get(base_url: str, path: str, request_id: str, **headers) -> httpx.Response:
+    return httpx.get(f"{base_url}{path}", headers={"X-Request-ID": request_id, **headers}, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def json_log_lines(tmp_path_factory):
+    """Every line a JSON-logging API process wrote for a 200, a 404 and a 401, and each request's id."""
+    log = tmp_path_factory.mktemp("server") / "api-json.log"
+    try:
+        database = scratch_database(f"taskmanager_jsonlog_{uuid.uuid4().hex[:8]}")
+        database_url = database.__enter__()
+    except psycopg2.OperationalError as error:
+        unavailable(f"no PostgreSQL at {POSTGRES_URL}: {error}", "start PostgreSQL on 127.0.0.1:5432")
+    try:
+        env = clean_env(
+            TASKMANAGER_ROLE="api",
+            SECRET_KEY=SECRET,
+            DATABASE_URL=database_url,
+            ALLOWED_HOSTS="127.0.0.1",
+            STATICFILES_STORAGE=STATIC,
+            LOG_FORMAT="json",
+        )
+        migrated = manage("migrate", "--noinput", "-v0", env=env)
+        assert migrated.returncode == 0, migrated.stderr
+        ids = {name: f"json-{name}-{uuid.uuid4().hex[:8]}" for name in ("ok", "missing", "anonymous")}
+        with role_server(env, log) as base_url:
+            account = {"username": f"json-{uuid.uuid4().hex[:8]}", "password": f"pw-{uuid.uuid4().hex}"}
+            registered = httpx.post(f"{base_url}/api/v1/auth/register/", json=account, timeout=10)
+            assert registered.status_code == 201
+            token = httpx.post(f"{base_url}/api/v1/auth/token/", json=account, timeout=10).json()["token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            user_id = httpx.get(f"{base_url}/api/v1/me/", headers=auth, timeout=10).json()["id"]
+            assert _get(base_url, "/api/v1/tasks/", ids["ok"], **auth).status_code == 200
+            missing = f"/api/v1/tasks/{uuid.uuid4()}/"
+            assert _get(base_url, missing, ids["missing"], **auth).status_code == 404
+            assert _get(base_url, "/api/v1/tasks/", ids["anonymous"]).status_code == 401
+            time.sleep(0.5)
+        lines = log.read_text(encoding="utf-8").splitlines()
+        yield lines, ids, str(user_id)
+    finally:
+        database.__exit__(None, None, None)
+
+
+def _access_line(records: list[dict], request_id: str) -> dict:
+    (record,) = [r for r in records if r["logger"] == "taskmanager.access" and r["request_id"] == request_id]
+    return record
+
+
+def test_every_line_of_a_json_logging_process_is_one_object_with_the_required_keys(json_log_lines):
+    lines, _ids, _user_id = json_log_lines
+    assert any("granian" in line for line in lines), "the server's own lines are missing"
+    for line in lines:
+        record = json.loads(line)
+        assert record.keys() >= REQUIRED_KEYS, line
+
+
+def test_the_access_line_carries_status_duration_route_template_and_user(json_log_lines):
+    lines, ids, user_id = json_log_lines
+    records = [json.loads(line) for line in lines]
+
+    ok = _access_line(records, ids["ok"])
+    assert (ok["status"], ok["route"], ok["user_id"], ok["method"]) == (200, "api/v1/tasks/", user_id, "GET")
+    assert isinstance(ok["duration_ms"], float)
+    assert ok["duration_ms"] >= 0
+
+    missing = _access_line(records, ids["missing"])
+    # The route template, never the id in the path: bounded values to group by.
+    expected = (404, "api/v1/tasks/<uuid:pk>/", user_id)
+    assert (missing["status"], missing["route"], missing["user_id"]) == expected
+    assert missing["path"].startswith("/api/v1/tasks/")
+
+    anonymous = _access_line(records, ids["anonymous"])
+    assert (anonymous["status"], anonymous["route"], anonymous["user_id"]) == (401, "api/v1/tasks/", None)
+
+
+def test_an_exception_log_is_one_json_line_with_its_traceback_in_one_field():
+    from taskmanager.config.json_logs import JsonLineFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonLineFormatter())
+    logger = logging.getLogger(f"tests.json_logs.{uuid.uuid4().hex[:8]}")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        raise ValueError("bad value\nwith a second line")
+    except ValueError:
+        logger.exception("tâche échouée\nline two \u2028 after a separator")
+
+    output = stream.getvalue()
+    assert output.endswith("\n")
+    (line,) = output.splitlines()
+    record = json.loads(line)
+    assert record["level"] == "ERROR"
+    assert record["message"] == "tâche échouée\nline two \u2028 after a separator"
+    assert "Traceback" in record["exception"]
+    assert "ValueError: bad value\nwith a second line" in record["exception"]
+    assert record.keys() >= REQUIRED_KEYS
+
+
+def test_the_ui_role_logs_json_too_when_its_api_is_down(tmp_path):
+    log = tmp_path / "ui-json.log"
+    env = clean_env(
+        TASKMANAGER_ROLE="ui",
+        SECRET_KEY=SECRET,
+        TASKMANAGER_API_URL="http://127.0.0.1:9",
+        ALLOWED_HOSTS="127.0.0.1",
+        STATICFILES_STORAGE=STATIC,
+        LOG_FORMAT="json",
+    )
+    request_id = f"json-ui-{uuid.uuid4().hex[:8]}"
+    with role_server(env, log) as base_url:
+        assert _get(base_url, "/login/", request_id).status_code == 200
+        time.sleep(0.5)
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert all(record.keys() >= REQUIRED_KEYS for record in records)
+    access = _access_line(records, request_id)
+    assert (access["status"], access["route"], access["role"]) == (200, "login/", "ui")
+
+
+def test_an_unknown_log_format_is_a_clear_startup_error():
+    result = manage("check", env=clean_env(TASKMANAGER_ROLE="api", SECRET_KEY=SECRET, LOG_FORMAT="xml"))
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be text or json" in result.stderr
