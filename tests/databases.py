@@ -1,12 +1,14 @@
 """Throwaway PostgreSQL databases for tests that run the project as separate processes."""
 
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from urllib.parse import urlparse
 
 import psycopg2
 from psycopg2 import sql
 
+from tests.prerequisites import unavailable
 from tests.settings import POSTGRES_URL
 
 
@@ -38,3 +40,14 @@ def scratch_database(name: str, server_url: str = POSTGRES_URL) -> Iterator[str]
         with admin.cursor() as cursor:
             cursor.execute(drop)
         admin.close()
+
+
+@contextmanager
+def new_scratch_database(prefix: str) -> Iterator[str]:
+    """A scratch database named ``prefix`` plus a random suffix; without a PostgreSQL, fail in CI or skip."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_database(f"{prefix}_{uuid.uuid4().hex[:8]}"))
+        except psycopg2.OperationalError as error:
+            unavailable(f"no PostgreSQL at {POSTGRES_URL}: {error}", "start PostgreSQL on 127.0.0.1:5432")
+        yield url

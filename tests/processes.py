@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.databases import new_scratch_database
+
 ROOT = Path(__file__).resolve().parents[1]
 # The server the image runs (deploy/serve.py), started the same way everywhere.
 SERVER_COMMAND = (sys.executable, str(ROOT / "deploy" / "serve.py"))
@@ -88,3 +90,36 @@ def role_server(env: dict, log_path: Path, *, workers: int = 1):
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+TEST_SECRET_KEY = "a-test-secret-key-that-is-long-enough-for-checks"
+# Tests serve pages without running collectstatic first.
+UNCOLLECTED_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+@contextmanager
+def api_server(log_path: Path, *, database_prefix: str, workers: int = 1, **settings):
+    """A real API role process on a new, migrated scratch database; yields its base URL."""
+    with new_scratch_database(database_prefix) as database_url:
+        env = clean_env(
+            TASKMANAGER_ROLE="api",
+            SECRET_KEY=TEST_SECRET_KEY,
+            DATABASE_URL=database_url,
+            ALLOWED_HOSTS="127.0.0.1",
+            STATICFILES_STORAGE=UNCOLLECTED_STATIC,
+            **settings,
+        )
+        migrated = manage("migrate", "--noinput", "-v0", env=env)
+        assert migrated.returncode == 0, migrated.stderr
+        with role_server(env, log_path, workers=workers) as base_url:
+            yield base_url
+
+
+def registered_token(base_url: str, username: str, password: str) -> str:
+    """Sign ``username`` up on a real API process and return a token for it."""
+    account = {"username": username, "password": password}
+    registered = httpx.post(f"{base_url}/api/v1/auth/register/", json=account, timeout=10)
+    assert registered.status_code == 201, registered.text
+    response = httpx.post(f"{base_url}/api/v1/auth/token/", json=account, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["token"]

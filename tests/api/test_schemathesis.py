@@ -11,18 +11,11 @@ import os
 import re
 import subprocess
 import sys
-from contextlib import ExitStack
-from urllib.parse import urlparse
 
-import httpx
-import psycopg2
 import pytest
 
-from tests.databases import scratch_database
-from tests.processes import ROOT, clean_env, manage, role_server
-from tests.settings import POSTGRES_URL
+from tests.processes import ROOT, api_server, registered_token
 
-SECRET = "a-test-secret-key-that-is-long-enough-for-checks"
 PASSWORD = "schema-fuzzing-passphrase"
 # Cases per operation in each random phase; the coverage phase adds its own boundary cases.
 MAX_EXAMPLES = 12
@@ -34,36 +27,15 @@ CONFIG = ROOT / "tests" / "api" / "schemathesis.toml"
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
     """A real API process on a scratch database; yields its base URL and its log file."""
-    name = f"{urlparse(POSTGRES_URL).path.lstrip('/') or 'taskmanager'}_schemathesis"
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(scratch_database(name))
-        except psycopg2.OperationalError as error:
-            if os.environ.get("CI") == "true":
-                raise
-            pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {error}")
-        env = clean_env(
-            TASKMANAGER_ROLE="api",
-            SECRET_KEY=SECRET,
-            DATABASE_URL=url,
-            ALLOWED_HOSTS="127.0.0.1",
-            STATICFILES_STORAGE="django.contrib.staticfiles.storage.StaticFilesStorage",
-            LOG_LEVEL="WARNING",
-            ACCESS_LOG="false",
-        )
-        migrated = manage("migrate", "--noinput", env=env)
-        assert migrated.returncode == 0, migrated.stderr
-        log = tmp_path_factory.mktemp("schemathesis") / "api.log"
-        yield stack.enter_context(role_server(env, log)), log
+    log = tmp_path_factory.mktemp("schemathesis") / "api.log"
+    with api_server(
+        log, database_prefix="taskmanager_schemathesis", LOG_LEVEL="WARNING", ACCESS_LOG="false"
+    ) as base_url:
+        yield base_url, log
 
 
 def token_for(base_url: str, username: str) -> str:
-    api = f"{base_url}/api/v1"
-    registered = httpx.post(f"{api}/auth/register/", json={"username": username, "password": PASSWORD})
-    assert registered.status_code == 201, registered.text
-    response = httpx.post(f"{api}/auth/token/", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return response.json()["token"]
+    return registered_token(base_url, username, PASSWORD)
 
 
 def test_the_api_meets_its_schema(api, tmp_path):

@@ -7,16 +7,18 @@ import time
 import uuid
 
 import httpx
-import psycopg2
 import pytest
 
-from tests.databases import scratch_database
-from tests.prerequisites import unavailable
-from tests.processes import clean_env, manage, role_server
-from tests.settings import POSTGRES_URL
+from tests.processes import (
+    TEST_SECRET_KEY,
+    UNCOLLECTED_STATIC,
+    api_server,
+    clean_env,
+    manage,
+    registered_token,
+    role_server,
+)
 
-SECRET = "a-test-secret-key-that-is-long-enough-for-checks"
-STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
 REQUIRED_KEYS = {
     "time",
     "level",
@@ -38,39 +40,17 @@ def _get(base_url: str, path: str, request_id: str, **headers) -> httpx.Response
 def json_log_lines(tmp_path_factory):
     """Every line a JSON-logging API process wrote for a 200, a 404 and a 401, and each request's id."""
     log = tmp_path_factory.mktemp("server") / "api-json.log"
-    try:
-        database = scratch_database(f"taskmanager_jsonlog_{uuid.uuid4().hex[:8]}")
-        database_url = database.__enter__()
-    except psycopg2.OperationalError as error:
-        unavailable(f"no PostgreSQL at {POSTGRES_URL}: {error}", "start PostgreSQL on 127.0.0.1:5432")
-    try:
-        env = clean_env(
-            TASKMANAGER_ROLE="api",
-            SECRET_KEY=SECRET,
-            DATABASE_URL=database_url,
-            ALLOWED_HOSTS="127.0.0.1",
-            STATICFILES_STORAGE=STATIC,
-            LOG_FORMAT="json",
-        )
-        migrated = manage("migrate", "--noinput", "-v0", env=env)
-        assert migrated.returncode == 0, migrated.stderr
-        ids = {name: f"json-{name}-{uuid.uuid4().hex[:8]}" for name in ("ok", "missing", "anonymous")}
-        with role_server(env, log) as base_url:
-            account = {"username": f"json-{uuid.uuid4().hex[:8]}", "password": f"pw-{uuid.uuid4().hex}"}
-            registered = httpx.post(f"{base_url}/api/v1/auth/register/", json=account, timeout=10)
-            assert registered.status_code == 201
-            token = httpx.post(f"{base_url}/api/v1/auth/token/", json=account, timeout=10).json()["token"]
-            auth = {"Authorization": f"Bearer {token}"}
-            user_id = httpx.get(f"{base_url}/api/v1/me/", headers=auth, timeout=10).json()["id"]
-            assert _get(base_url, "/api/v1/tasks/", ids["ok"], **auth).status_code == 200
-            missing = f"/api/v1/tasks/{uuid.uuid4()}/"
-            assert _get(base_url, missing, ids["missing"], **auth).status_code == 404
-            assert _get(base_url, "/api/v1/tasks/", ids["anonymous"]).status_code == 401
-            time.sleep(0.5)
-        lines = log.read_text(encoding="utf-8").splitlines()
-        yield lines, ids, str(user_id)
-    finally:
-        database.__exit__(None, None, None)
+    ids = {name: f"json-{name}-{uuid.uuid4().hex[:8]}" for name in ("ok", "missing", "anonymous")}
+    with api_server(log, database_prefix="taskmanager_jsonlog", LOG_FORMAT="json") as base_url:
+        token = registered_token(base_url, f"json-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}")
+        auth = {"Authorization": f"Bearer {token}"}
+        user_id = httpx.get(f"{base_url}/api/v1/me/", headers=auth, timeout=10).json()["id"]
+        assert _get(base_url, "/api/v1/tasks/", ids["ok"], **auth).status_code == 200
+        missing = f"/api/v1/tasks/{uuid.uuid4()}/"
+        assert _get(base_url, missing, ids["missing"], **auth).status_code == 404
+        assert _get(base_url, "/api/v1/tasks/", ids["anonymous"]).status_code == 401
+        time.sleep(0.5)
+    yield log.read_text(encoding="utf-8").splitlines(), ids, str(user_id)
 
 
 def _access_line(records: list[dict], request_id: str) -> dict:
@@ -134,10 +114,10 @@ def test_the_ui_role_logs_json_too_when_its_api_is_down(tmp_path):
     log = tmp_path / "ui-json.log"
     env = clean_env(
         TASKMANAGER_ROLE="ui",
-        SECRET_KEY=SECRET,
+        SECRET_KEY=TEST_SECRET_KEY,
         TASKMANAGER_API_URL="http://127.0.0.1:9",
         ALLOWED_HOSTS="127.0.0.1",
-        STATICFILES_STORAGE=STATIC,
+        STATICFILES_STORAGE=UNCOLLECTED_STATIC,
         LOG_FORMAT="json",
     )
     request_id = f"json-ui-{uuid.uuid4().hex[:8]}"
@@ -151,6 +131,7 @@ def test_the_ui_role_logs_json_too_when_its_api_is_down(tmp_path):
 
 
 def test_an_unknown_log_format_is_a_clear_startup_error():
-    result = manage("check", env=clean_env(TASKMANAGER_ROLE="api", SECRET_KEY=SECRET, LOG_FORMAT="xml"))
+    env = clean_env(TASKMANAGER_ROLE="api", SECRET_KEY=TEST_SECRET_KEY, LOG_FORMAT="xml")
+    result = manage("check", env=env)
     assert result.returncode != 0
     assert "LOG_FORMAT must be text or json" in result.stderr

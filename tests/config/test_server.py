@@ -12,16 +12,17 @@ import time
 import uuid
 
 import httpx
-import psycopg2
 import pytest
 
-from tests.databases import scratch_database
-from tests.prerequisites import unavailable
-from tests.processes import clean_env, manage, role_server
-from tests.settings import POSTGRES_URL
+from tests.processes import (
+    TEST_SECRET_KEY,
+    UNCOLLECTED_STATIC,
+    api_server,
+    clean_env,
+    registered_token,
+    role_server,
+)
 
-SECRET = "a-test-secret-key-that-is-long-enough-for-checks"
-STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
 # A request line, then one header line every DRIP_SECONDS and never the blank
 # line that ends the head: the classic slow-headers attack.
 DRIP_SECONDS = 1.0
@@ -31,25 +32,8 @@ DRIP_SECONDS = 1.0
 def api(tmp_path_factory):
     """A real API role process (two workers of four threads, as the image) on a scratch database."""
     log = tmp_path_factory.mktemp("server") / "api.log"
-    try:
-        database = scratch_database(f"taskmanager_server_{uuid.uuid4().hex[:8]}")
-        database_url = database.__enter__()
-    except psycopg2.OperationalError as error:
-        unavailable(f"no PostgreSQL at {POSTGRES_URL}: {error}", "start PostgreSQL on 127.0.0.1:5432")
-    try:
-        env = clean_env(
-            TASKMANAGER_ROLE="api",
-            SECRET_KEY=SECRET,
-            DATABASE_URL=database_url,
-            ALLOWED_HOSTS="127.0.0.1",
-            STATICFILES_STORAGE=STATIC,
-        )
-        migrated = manage("migrate", "--noinput", "-v0", env=env)
-        assert migrated.returncode == 0, migrated.stderr
-        with role_server(env, log, workers=2) as base_url:
-            yield base_url, log
-    finally:
-        database.__exit__(None, None, None)
+    with api_server(log, database_prefix="taskmanager_server", workers=2) as base_url:
+        yield base_url, log
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +41,10 @@ def ui(tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "ui.log"
     env = clean_env(
         TASKMANAGER_ROLE="ui",
-        SECRET_KEY=SECRET,
+        SECRET_KEY=TEST_SECRET_KEY,
         TASKMANAGER_API_URL="http://127.0.0.1:9",
         ALLOWED_HOSTS="127.0.0.1",
-        STATICFILES_STORAGE=STATIC,
+        STATICFILES_STORAGE=UNCOLLECTED_STATIC,
     )
     with role_server(env, log, workers=2) as base_url:
         yield base_url, log
@@ -103,10 +87,7 @@ def timed_get(url: str, **kwargs) -> tuple[int, float]:
 
 
 def register_and_login(base_url: str) -> dict:
-    username, password = f"server-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
-    account = {"username": username, "password": password}
-    assert httpx.post(f"{base_url}/api/v1/auth/register/", json=account, timeout=10).status_code == 201
-    token = httpx.post(f"{base_url}/api/v1/auth/token/", json=account, timeout=10).json()["token"]
+    token = registered_token(base_url, f"server-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}")
     return {"Authorization": f"Bearer {token}"}
 
 
