@@ -18,3 +18,11 @@ def unavailable(reason: str, how_to_enable: str = "") -> NoReturn:
     if in_ci():
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(f"{reason}; {how_to_enable}" if how_to_enable else reason)
+
+
+def require_postgresql(what: str) -> None:
+    """Fail in CI, or skip elsewhere, unless the test database is PostgreSQL; ``what`` says who needs it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        unavailable(f"{what} needs PostgreSQL", "set TEST_DATABASE_URL to a postgres:// URL")

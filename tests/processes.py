@@ -97,17 +97,31 @@ TEST_SECRET_KEY = "a-test-secret-key-that-is-long-enough-for-checks"
 UNCOLLECTED_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 
+def api_env(database_url: str, **settings) -> dict:
+    """The environment of an API role process on ``database_url``, plus ``settings``."""
+    return clean_env(
+        TASKMANAGER_ROLE="api", SECRET_KEY=TEST_SECRET_KEY, DATABASE_URL=database_url, **settings
+    )
+
+
+def start_manage(*args: str, env: dict) -> subprocess.Popen:
+    """``manage.py ARGS`` left running, its output (stdout and stderr together) piped as text."""
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 @contextmanager
 def api_server(log_path: Path, *, database_prefix: str, workers: int = 1, **settings):
     """A real API role process on a new, migrated scratch database; yields its base URL."""
     with new_scratch_database(database_prefix) as database_url:
-        env = clean_env(
-            TASKMANAGER_ROLE="api",
-            SECRET_KEY=TEST_SECRET_KEY,
-            DATABASE_URL=database_url,
-            ALLOWED_HOSTS="127.0.0.1",
-            STATICFILES_STORAGE=UNCOLLECTED_STATIC,
-            **settings,
+        env = api_env(
+            database_url, ALLOWED_HOSTS="127.0.0.1", STATICFILES_STORAGE=UNCOLLECTED_STATIC, **settings
         )
         migrated = manage("migrate", "--noinput", "-v0", env=env)
         assert migrated.returncode == 0, migrated.stderr

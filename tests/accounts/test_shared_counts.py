@@ -27,7 +27,7 @@ from environ import Env
 from psycopg2 import sql
 
 from taskmanager.accounts.limits import Rate, WindowCount
-from tests.prerequisites import unavailable
+from tests.prerequisites import require_postgresql, unavailable
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 MANIFEST_API_CONFIG = Path(__file__).resolve().parents[2] / "kustomize" / "base" / "config" / "api.env"
@@ -68,8 +68,7 @@ def redis_cache():
 
 @pytest.fixture
 def database_cache(settings):
-    if connection.vendor != "postgresql":
-        unavailable("the database cache race needs PostgreSQL", "set TEST_DATABASE_URL")
+    require_postgresql("the database cache race")
     settings.CACHES = {**settings.CACHES, "probe": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                                                    "LOCATION": CACHE_TABLE}}  # fmt: skip
     call_command("createcachetable", "--database", "default")

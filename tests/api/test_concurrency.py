@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from taskmanager.tasks.models import Tag, Task
 from tests.api.helpers import TASKS_URL, task_url
 from tests.factories import TaskFactory, UserFactory
-from tests.prerequisites import unavailable
+from tests.prerequisites import require_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,8 +27,7 @@ LOCK_WAIT_LIMIT_SECONDS = 30
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor != "postgresql":
-        unavailable("row-lock concurrency needs PostgreSQL", "set DATABASE_URL to a postgres:// URL")
+    require_postgresql("row-lock concurrency")
 
 
 def client_for(user) -> APIClient:

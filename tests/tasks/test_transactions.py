@@ -15,7 +15,7 @@ from django.db.models.functions import Concat
 from taskmanager.tasks.models import Tag, Task
 from taskmanager.tasks.transactions import WRITE_ATTEMPTS, RetryableConflict, write_transaction
 from tests.factories import TaskFactory, UserFactory
-from tests.prerequisites import unavailable
+from tests.prerequisites import require_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,8 +24,7 @@ WAIT_SECONDS = 20
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor != "postgresql":
-        unavailable("deadlocks and serialization failures need PostgreSQL", "set DATABASE_URL to postgres://")
+    require_postgresql("provoking deadlocks and serialization failures")
 
 
 def in_thread(call):

@@ -1,43 +1,24 @@
 """The API role's own management commands, run as real processes against PostgreSQL."""
 
 import importlib.util
-import subprocess
-import sys
-import uuid
 
 import psycopg2
 import pytest
-from django.conf import settings
 
-from tests.databases import scratch_database
-from tests.prerequisites import unavailable
-from tests.processes import ROOT, clean_env, manage
+from tests.databases import new_scratch_database
+from tests.prerequisites import require_postgresql
+from tests.processes import ROOT, api_env, manage, start_manage
 
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        unavailable("the advisory lock needs PostgreSQL", "set DATABASE_URL to a postgres:// URL")
-
-
-def _api_env(database_url: str, **extra) -> dict:
-    return clean_env(TASKMANAGER_ROLE="api", SECRET_KEY="x" * 50, DATABASE_URL=database_url, **extra)
+    require_postgresql("the advisory lock")
 
 
 def test_concurrent_migrators_take_turns_and_apply_each_migration_once():
-    with scratch_database(f"taskmanager_scratch_{uuid.uuid4().hex[:8]}") as url:
-        env = _api_env(url)
-        migrators = [
-            subprocess.Popen(
-                [sys.executable, str(ROOT / "manage.py"), "migrate_with_lock", "--noinput"],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            for _ in range(3)
-        ]
+    with new_scratch_database("taskmanager_scratch") as url:
+        env = api_env(url)
+        migrators = [start_manage("migrate_with_lock", "--noinput", env=env) for _ in range(3)]
         outputs = [process.communicate(timeout=180)[0] for process in migrators]
         assert [process.returncode for process in migrators] == [0, 0, 0], outputs
         # Exactly one process applied the migrations; the others found nothing left.
@@ -71,8 +52,8 @@ def _admin_state(env: dict, username: str, *passwords: str) -> list[str]:
 
 
 def test_ensure_admin_creates_once_then_never_touches_the_password(tmp_path):
-    with scratch_database(f"taskmanager_scratch_{uuid.uuid4().hex[:8]}") as url:
-        env = _api_env(url)
+    with new_scratch_database("taskmanager_scratch") as url:
+        env = api_env(url)
         assert manage("migrate", "--noinput", "-v0", env=env).returncode == 0
 
         missing = manage("ensure_admin", env={**env, "TASKMANAGER_ADMIN_USERNAME": "root"})
@@ -109,21 +90,17 @@ def test_ensure_admin_creates_once_then_never_touches_the_password(tmp_path):
 
 
 def test_api_pods_starting_together_create_the_admin_once():
-    with scratch_database(f"taskmanager_scratch_{uuid.uuid4().hex[:8]}") as url:
-        env = _api_env(url)
+    with new_scratch_database("taskmanager_scratch") as url:
+        env = api_env(url)
         assert manage("migrate", "--noinput", "-v0", env=env).returncode == 0
         starts = [
-            subprocess.Popen(
-                [sys.executable, str(ROOT / "manage.py"), "ensure_admin"],
+            start_manage(
+                "ensure_admin",
                 env={
                     **env,
                     "TASKMANAGER_ADMIN_USERNAME": "admin",
                     "TASKMANAGER_ADMIN_PASSWORD": f"pod-{pod}-Pass",
                 },
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
             )
             for pod in range(4)
         ]
@@ -141,8 +118,8 @@ def test_make_run_gives_the_demo_user_the_password_it_prints():
     spec = importlib.util.spec_from_file_location("run_local", ROOT / "deploy" / "run_local.py")
     run_local = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(run_local)
-    with scratch_database(f"taskmanager_scratch_{uuid.uuid4().hex[:8]}") as url:
-        env = _api_env(url)
+    with new_scratch_database("taskmanager_scratch") as url:
+        env = api_env(url)
         assert manage("migrate", "--noinput", "-v0", env=env).returncode == 0
 
         run_local.demo_user_ensure(env, "first-start-Pass")

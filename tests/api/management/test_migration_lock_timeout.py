@@ -11,19 +11,16 @@ a third connection meanwhile, the way the serving pods would.
 import contextlib
 import queue
 import subprocess
-import sys
 import threading
 import time
-import uuid
 
 import psycopg2
 import pytest
-from django.conf import settings
 from psycopg2 import errors
 
-from tests.databases import scratch_database
-from tests.prerequisites import unavailable
-from tests.processes import ROOT, clean_env, manage
+from tests.databases import new_scratch_database
+from tests.prerequisites import require_postgresql
+from tests.processes import api_env, manage, start_manage
 
 LOCK_TIMEOUT = 2.0
 ATTEMPTS = 2
@@ -38,39 +35,27 @@ READER_SLACK = 1.5
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        unavailable("lock_timeout needs PostgreSQL", "set DATABASE_URL to a postgres:// URL")
+    require_postgresql("lock_timeout")
 
 
 @pytest.fixture
 def migrated_database():
     """A scratch database with every product migration applied (but not the test-only one)."""
-    with scratch_database(f"taskmanager_scratch_{uuid.uuid4().hex[:8]}") as url:
-        migrated = manage("migrate", "--noinput", "-v0", env=_env(url))
+    with new_scratch_database("taskmanager_scratch") as url:
+        migrated = manage("migrate", "--noinput", "-v0", env=api_env(url))
         assert migrated.returncode == 0, migrated.stderr
         yield url
 
 
-def _env(database_url: str, **extra) -> dict:
-    return clean_env(TASKMANAGER_ROLE="api", SECRET_KEY="x" * 50, DATABASE_URL=database_url, **extra)
-
-
 def _start_migrator(database_url: str) -> subprocess.Popen:
-    env = _env(
+    env = api_env(
         database_url,
         DJANGO_SETTINGS_MODULE="tests.api.management.alter_tasks_settings",
         MIGRATION_LOCK_TIMEOUT=str(LOCK_TIMEOUT),
         MIGRATION_ATTEMPTS=str(ATTEMPTS),
         MIGRATION_RETRY_PAUSE=str(RETRY_PAUSE),
     )
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "migrate_with_lock", "--noinput"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    return start_manage("migrate_with_lock", "--noinput", env=env)
 
 
 def _hold_access_share(database_url: str):
