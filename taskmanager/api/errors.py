@@ -12,7 +12,7 @@ is an outage, not a bug: 503 with Retry-After, and one log line per request.
 import logging
 import sys
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
@@ -20,9 +20,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from taskmanager.api.etags import etag
 from taskmanager.api.parsers import RequestTooLarge
 from taskmanager.config.error_shape import error_body
-from taskmanager.tasks.services import PreconditionFailed
+from taskmanager.domain.errors import Conflict, RoleRequired, VersionConflict
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +44,18 @@ def exception_handler(exc, context):
             error_body(400, "invalid", "The request has invalid fields.", fields),
             status=status.HTTP_400_BAD_REQUEST,
         )
-    if isinstance(exc, PreconditionFailed):
+    if isinstance(exc, VersionConflict):
         response = Response(
             error_body(412, "precondition_failed", str(exc)),
             status=status.HTTP_412_PRECONDITION_FAILED,
         )
-        response["ETag"] = exc.current_etag
+        response["ETag"] = etag(exc.object_id, exc.current_version)
         return response
-    if isinstance(exc, Http404):
+    if isinstance(exc, RoleRequired):
+        return Response(error_body(403, "role_required", str(exc)), status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, Conflict):
+        return Response(error_body(409, "conflict", str(exc)), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()
     if isinstance(exc, RequestDataTooBig):
         # Django's own bound, met when DRF reads the body through request.body.

@@ -4,33 +4,28 @@ import re
 
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.password_validation import MinimumLengthValidator
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from taskmanager.api.fields import (
-    NOT_NUL,
-    SPACE,
     BoundedListField,
     StrictBooleanField,
     StrictCharField,
-    StrictChoiceField,
     StrictDateField,
     StrictUUIDField,
-    char_class,
-    trimmed_text_pattern,
+    choice_field,
 )
+from taskmanager.domain.patterns import NOT_NUL, SPACE, char_class, trimmed_text_pattern
 from taskmanager.tasks.models import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
-    TAGS_PER_TASK_MAX,
     TITLE_MAX_LENGTH,
     Priority,
 )
-from taskmanager.tasks.services import BulkAction, clean_title
+from taskmanager.tasks.services import BulkAction
 
 # Fields a client may echo back from a GET; accepted and ignored on writes.
 READ_ONLY_TASK_FIELDS = frozenset(
-    {"id", "version", "created_at", "updated_at", "completed_at", "priority_rank"}
+    {"id", "version", "created_at", "updated_at", "completed_at", "priority_rank", "created_by", "overdue"}
 )
 BULK_IDS_MAX = 500
 
@@ -84,82 +79,82 @@ class StrictSerializer(serializers.Serializer):
         return value
 
 
+def bounded_text_pattern(max_length: int) -> str:
+    return f"^{NOT_NUL}{{0,{max_length}}}$"
+
+
 class TaskInputSerializer(StrictSerializer):
+    """Shape only: every rule on the values (lengths, choices, tags, who may be
+    assigned) is the domain's (tasks.services), with its one message each."""
+
     ignored_fields = READ_ONLY_TASK_FIELDS
 
-    # Blank and over-long titles are the domain's rule (checked after trimming
-    # in services.py), so the API and every other caller get the same message.
     title = StrictCharField(allow_blank=True, trim_whitespace=False, schema_pattern=TITLE_PATTERN)
     description = StrictCharField(
-        max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, trim_whitespace=False, required=False
+        allow_blank=True,
+        trim_whitespace=False,
+        required=False,
+        schema_pattern=bounded_text_pattern(DESCRIPTION_MAX_LENGTH),
     )
-    priority = StrictChoiceField(choices=Priority.choices, required=False)
+    priority = choice_field(Priority.values, required=False)
     completed = StrictBooleanField(required=False)
     due_date = StrictDateField(allow_null=True, required=False)
-    tags = BoundedListField(
-        child=StrictCharField(max_length=TAG_MAX_LENGTH, schema_pattern=TAG_PATTERN),
-        max_length=TAGS_PER_TASK_MAX,
+    tags = serializers.ListField(
+        child=StrictCharField(allow_blank=True, trim_whitespace=False, schema_pattern=TAG_PATTERN),
         required=False,
     )
-
-    def validate_title(self, value):
-        try:
-            return clean_title(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from None
+    project = StrictUUIDField(required=False, help_text="The project's id; the caller's Inbox when left out.")
+    assignee = StrictCharField(
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        required=False,
+        help_text="The username of a member of the task's project, or null for nobody.",
+    )
 
 
 class TaskOutputSerializer(serializers.Serializer):
+    """A row of ``tasks.selectors`` (a dict with ``tags`` and ``overdue``)."""
+
     id = serializers.UUIDField()
+    project = serializers.UUIDField()
     title = serializers.CharField()
     description = serializers.CharField()
     priority = serializers.ChoiceField(choices=Priority.choices)
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
     due_date = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField(help_text="Open and due before today (UTC).")
     tags = serializers.ListField(child=serializers.CharField())
+    assignee = serializers.CharField(allow_null=True, help_text="Username, or null when unassigned.")
+    created_by = serializers.CharField(allow_null=True, help_text="Username; null once that account is gone.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField()
 
-    def to_representation(self, task):
+    def to_representation(self, row):
         # Hand-built: the list endpoint renders up to 200 of these per request,
         # and per-field serializer dispatch was its largest cost.
         return {
-            "id": str(task.id),
-            "title": task.title,
-            "description": task.description,
-            "priority": task.priority,
-            "completed": task.completed,
-            "completed_at": _iso(task.completed_at),
-            "due_date": task.due_date.isoformat() if task.due_date else None,
-            "tags": sorted(tag.name for tag in task.tags.all()),
-            "created_at": _iso(task.created_at),
-            "updated_at": _iso(task.updated_at),
-            "version": task.version,
-        }
-
-
-class TaskRowOutputSerializer(TaskOutputSerializer):
-    """The same output from a row of ``selectors.task_rows`` (a dict with ``tags``)."""
-
-    def to_representation(self, row):
-        return {
             "id": str(row["id"]),
+            "project": str(row["project_id"]),
             "title": row["title"],
             "description": row["description"],
             "priority": row["priority"],
             "completed": row["completed"],
-            "completed_at": _iso(row["completed_at"]),
+            "completed_at": iso_time(row["completed_at"]),
             "due_date": row["due_date"].isoformat() if row["due_date"] else None,
+            "overdue": row["overdue"],
             "tags": row["tags"],
-            "created_at": _iso(row["created_at"]),
-            "updated_at": _iso(row["updated_at"]),
+            "assignee": row["assignee_username"],
+            "created_by": row["created_by_username"],
+            "created_at": iso_time(row["created_at"]),
+            "updated_at": iso_time(row["updated_at"]),
             "version": row["version"],
         }
 
 
-def _iso(moment):
+def iso_time(moment):
     # Stored and returned in UTC, written as DRF writes every other time in the
     # API (user and token fields): ISO 8601 with "Z" for the UTC offset.
     if moment is None:
@@ -170,7 +165,13 @@ def _iso(moment):
 
 class BulkInputSerializer(StrictSerializer):
     ids = BoundedListField(child=StrictUUIDField(), min_length=1, max_length=BULK_IDS_MAX)
-    action = StrictChoiceField(choices=BulkAction.ALL)
+    action = choice_field(BulkAction.ALL)
+
+
+class ClearCompletedInputSerializer(StrictSerializer):
+    project = StrictUUIDField(
+        required=False, help_text="Only this project's; every project you edit when left out."
+    )
 
 
 class BulkOutputSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from taskmanager.api.views import auth, tasks
+from taskmanager.api.views import auth, meta, projects, tasks
 
 app_name = "api"
 
@@ -10,6 +10,15 @@ urlpatterns = [
     path("auth/tokens/", auth.TokenCollectionView.as_view(), name="auth-tokens"),
     path("auth/register/", auth.RegisterView.as_view(), name="auth-register"),
     path("me/", auth.MeView.as_view(), name="me"),
+    path("meta/", meta.MetaView.as_view(), name="meta"),
+    path("projects/", projects.ProjectListView.as_view(), name="project-list"),
+    path("projects/<uuid:pk>/", projects.ProjectDetailView.as_view(), name="project-detail"),
+    path("projects/<uuid:pk>/members/", projects.MemberListView.as_view(), name="project-members"),
+    path(
+        "projects/<uuid:pk>/members/<str:username>/",
+        projects.MemberDetailView.as_view(),
+        name="project-member",
+    ),
     path("tasks/", tasks.TaskListView.as_view(), name="task-list"),
     path("tasks/bulk/", tasks.TaskBulkView.as_view(), name="task-bulk"),
     path("tasks/clear-completed/", tasks.TaskClearCompletedView.as_view(), name="task-clear-completed"),

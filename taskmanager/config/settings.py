@@ -55,6 +55,7 @@ ROLE_APPS = {
         "django_filters",
         "drf_spectacular",
         "drf_spectacular_sidecar",
+        "taskmanager.projects",
         "taskmanager.tasks",
         "taskmanager.accounts",
         "taskmanager.api",

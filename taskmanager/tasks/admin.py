@@ -1,31 +1,44 @@
 """The admin writes through the task services, so it follows the API's rules.
 
-Those rules include: a task only ever carries its owner's tags (the admin
-edits them as names, like the API), every change gives a new version, and
-the completion time follows the completed flag.
+It acts as ``Administration`` (an owner in every project). The rules include:
+a task carries only its project's tags (the admin edits them as names, like
+the API), the assignee is a member of the project, every change gives a new
+version, and the completion time follows the completed flag.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
+from taskmanager.domain.errors import Conflict, RoleRequired
+from taskmanager.projects.access import Administration
 from taskmanager.tasks import services
 from taskmanager.tasks.models import Tag, Task
 
 # The form fields that map one to one onto the services' task fields.
 _TASK_FIELDS = ("title", "description", "priority", "completed", "due_date")
+# The service's field names that the form spells differently.
+_FORM_FIELD = {"tags": "tag_names", "assignee": "assignee_name"}
+
+
+class _Rehearsed(Exception):
+    """Rolls a rehearsal of the service's write back."""
 
 
 class TaskAdminForm(forms.ModelForm):
     tag_names = forms.CharField(
         label="Tags",
         required=False,
-        help_text="Names of the owner's tags, separated by commas or spaces; a new name creates the tag.",
+        help_text="Names of the project's tags, separated by commas or spaces; a new name creates the tag.",
+    )
+    assignee_name = forms.CharField(
+        label="Assignee", required=False, help_text="Username of a member of the project; empty for nobody."
     )
 
     class Meta:
         model = Task
-        fields = ("owner", *_TASK_FIELDS)
+        fields = ("project", *_TASK_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,53 +46,75 @@ class TaskAdminForm(forms.ModelForm):
         self.fields["description"].strip = False
         if self.instance.pk:
             self.fields["tag_names"].initial = ", ".join(self.instance.tags.values_list("name", flat=True))
+            self.fields["assignee_name"].initial = (
+                self.instance.assignee.get_username() if self.instance.assignee else ""
+            )
 
     def clean(self):
         cleaned = super().clean()
-        fields = {name: cleaned[name] for name in _TASK_FIELDS if name in cleaned}
-        fields["tags"] = cleaned.get("tag_names", "").replace(",", " ").split()
-        try:
-            cleaned["tags"] = services.task_fields_clean(fields)["tags"]
-        except ValidationError as error:
-            for name, field_messages in error.message_dict.items():
-                self.add_error("tag_names" if name == "tags" else name, field_messages)
+        cleaned["tags"] = cleaned.get("tag_names", "").replace(",", " ").split()
+        if not self.errors:
+            # The service's own checks (membership of the assignee, an archived
+            # project, every field rule), run and rolled back, so the form shows
+            # their messages instead of failing at save.
+            self._rehearse(self.instance.pk)
         return cleaned
 
-    def service_changes(self) -> dict:
-        """The changed fields, as task_update takes them."""
-        changes = {name: self.cleaned_data[name] for name in _TASK_FIELDS if name in self.changed_data}
-        if "tag_names" in self.changed_data:
-            changes["tags"] = self.cleaned_data["tags"]
-        return changes
+    def _rehearse(self, task_id) -> None:
+        actor = Administration(None)
+        try:
+            with transaction.atomic():
+                if task_id:
+                    services.task_update(
+                        actor=actor, task_id=task_id, changes=self.service_fields(changed_only=True)
+                    )
+                else:
+                    services.task_create(actor=actor, **self.service_fields(changed_only=False))
+                raise _Rehearsed
+        except _Rehearsed:
+            pass
+        except ValidationError as error:
+            for name, field_messages in error.message_dict.items():
+                self.add_error(_FORM_FIELD.get(name, name), field_messages)
+        except (Conflict, RoleRequired) as error:
+            self.add_error(None, str(error))
+
+    def service_fields(self, *, changed_only: bool) -> dict:
+        """The fields as the task services take them (only the changed ones, with ``changed_only``)."""
+        names = {*_TASK_FIELDS, "project", "tag_names", "assignee_name"}
+        if changed_only:
+            names &= set(self.changed_data)
+        data = self.cleaned_data
+        fields = {name: data[name] for name in names & {*_TASK_FIELDS}}
+        if "project" in names and data.get("project"):
+            fields["project"] = data["project"].pk
+        if "tag_names" in names:
+            fields["tags"] = data["tags"]
+        if "assignee_name" in names:
+            fields["assignee"] = data["assignee_name"] or None
+        return fields
 
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     form = TaskAdminForm
-    list_display = ("title", "owner_name", "priority", "completed", "due_date", "updated_at")
-    list_filter = ("completed", "priority", "due_date", ("owner", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("title", "description", "owner__username", "tags__name")
-    list_select_related = ("owner",)
-    autocomplete_fields = ("owner",)
-    readonly_fields = ("id", "completed_at", "created_at", "updated_at", "version")
+    list_display = ("title", "project", "assignee", "priority", "completed", "due_date", "updated_at")
+    list_filter = ("completed", "priority", "due_date", ("project", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("title", "description", "project__name", "assignee__username", "tags__name")
+    list_select_related = ("project", "assignee")
+    autocomplete_fields = ("project",)
+    readonly_fields = ("id", "created_by", "completed_at", "created_at", "updated_at", "version")
     date_hierarchy = "created_at"
     actions = ("mark_completed", "mark_open")
     list_per_page = 50
 
-    def get_readonly_fields(self, request, obj=None):
-        # A task's tags belong to its owner, so it cannot change hands.
-        return (*self.readonly_fields, "owner") if obj else self.readonly_fields
-
     def save_model(self, request, obj, form, change):
+        actor = Administration(request.user)
         if change:
-            services.task_update(owner=obj.owner, task_id=obj.pk, changes=form.service_changes())
+            services.task_update(actor=actor, task_id=obj.pk, changes=form.service_fields(changed_only=True))
         else:
-            created = services.task_create(
-                owner=form.cleaned_data["owner"],
-                tags=form.cleaned_data["tags"],
-                **{name: form.cleaned_data[name] for name in _TASK_FIELDS},
-            )
-            obj.pk = created.pk
+            created = services.task_create(actor=actor, **form.service_fields(changed_only=False))
+            obj.pk = created["id"]
             obj._state.adding = False
         # The admin's log entry and redirect describe what the service stored.
         obj.refresh_from_db()
@@ -89,10 +124,6 @@ class TaskAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         services.tasks_delete(queryset)
-
-    @admin.display(description="Owner", ordering="owner__username")
-    def owner_name(self, task):
-        return task.owner.get_username()
 
     @admin.action(description="Mark selected tasks as completed")
     def mark_completed(self, request, queryset):
@@ -107,15 +138,15 @@ class TaskAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner")
-    list_filter = (("owner", admin.RelatedOnlyFieldListFilter),)
-    search_fields = ("name", "owner__username")
-    list_select_related = ("owner",)
+    list_display = ("name", "project")
+    list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "project__name")
+    list_select_related = ("project",)
 
     def get_readonly_fields(self, request, obj=None):
         # Renaming or moving a tag would change its tasks without a new
-        # version, and moving it would show one user's tag on another's tasks.
-        return ("owner", "name") if obj else ()
+        # version, and moving it would show one project's tag on another's tasks.
+        return ("project", "name") if obj else ()
 
     def delete_model(self, request, obj):
         services.tags_delete(Tag.objects.filter(pk=obj.pk))

@@ -24,13 +24,15 @@ PRIORITY_RANK = {Priority.LOW: 1, Priority.MEDIUM: 2, Priority.HIGH: 3}
 
 
 class Tag(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags")
+    """A label within one project: tasks of a project share its tags by name."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=TAG_MAX_LENGTH)
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "name"], name="tag_unique_per_owner"),
+            models.UniqueConstraint(fields=["project", "name"], name="tag_unique_per_project"),
             models.CheckConstraint(
                 condition=Q(name__regex=r"^[a-z0-9][a-z0-9_-]*$"), name="tag_name_lowercase_slug"
             ),
@@ -42,7 +44,22 @@ class Tag(models.Model):
 
 class Task(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="tasks")
+    # A member of the task's project, or nobody.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tasks",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_tasks",
+    )
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
     priority = models.CharField(max_length=6, choices=Priority.choices, default=Priority.MEDIUM)
@@ -75,40 +92,18 @@ class Task(models.Model):
             models.CheckConstraint(condition=Q(version__gte=1), name="task_version_positive"),
         ]
         indexes = [
-            # The default list order, per owner.
+            # The default list order, per project.
             models.Index(
-                fields=["owner", "completed", "-priority_rank", "-created_at"],
-                name="task_owner_default_order",
+                fields=["project", "completed", "-priority_rank", "-created_at"],
+                name="task_project_default_order",
             ),
-            models.Index(fields=["owner", "due_date"], name="task_owner_due_date"),
-            models.Index(fields=["owner", "-created_at"], name="task_owner_created"),
-            models.Index(fields=["owner", "-updated_at"], name="task_owner_updated"),
+            models.Index(fields=["project", "due_date"], name="task_project_due_date"),
+            models.Index(fields=["project", "-created_at"], name="task_project_created"),
+            models.Index(fields=["project", "-updated_at"], name="task_project_updated"),
             # Every column the stats aggregate reads: an index-only scan.
-            models.Index(fields=["owner", "completed", "priority", "due_date"], name="task_owner_stats"),
+            models.Index(fields=["project", "completed", "priority", "due_date"], name="task_project_stats"),
+            models.Index(fields=["assignee", "completed"], name="task_assignee"),
         ]
 
     def __str__(self):
         return self.title
-
-    @property
-    def etag(self) -> str:
-        return task_etag(self.id, self.version)
-
-
-def task_etag(task_id, version) -> str:
-    """The strong ETag of one version of a task (also for rows read without a model)."""
-    return f'"{task_id.hex}-{version}"'
-
-
-def task_version_from_etag(task_id, etag: str) -> int | None:
-    """The version a ``task_etag`` of this task names, or None for any other tag."""
-    prefix = f'"{task_id.hex}-'
-    digits = etag.removeprefix(prefix).removesuffix('"')
-    if not (etag.startswith(prefix) and etag.endswith('"')) or not _is_version_number(digits):
-        return None
-    return int(digits)
-
-
-def _is_version_number(digits: str) -> bool:
-    # Bounded by the column's range, and short enough that int() never refuses it.
-    return 0 < len(digits) <= 10 and digits.isascii() and digits.isdigit()

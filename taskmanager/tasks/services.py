@@ -1,24 +1,42 @@
-"""Writes to the task domain. Every rule about what a valid change is lives here.
+"""Writes to the task domain. Every rule about what a valid change is lives here
+(who may make it: projects.access).
 
 Each write runs in one transaction and changes rows with database-side
 expressions (``F("version") + 1``) under a row lock, so many identical API pods
 never lose an update by reading, modifying and writing back across requests.
 
-Every write takes its locks in the same order: the task rows first, ordered by
-id, then the tags, ordered by id, then the links between them. Two writes
-then never wait on each other in a cycle (which PostgreSQL breaks by aborting
-one with "deadlock detected"), and a delete never removes a task whose new
-links another transaction is about to commit.
+Every write takes its locks in one order, shared with the project services:
+the memberships it relies on (FOR SHARE, by project id), then task rows
+ordered by id, then tags ordered by id, then the links between them. Two
+writes then never wait on each other in a cycle (which PostgreSQL breaks by
+aborting one with "deadlock detected"), and a delete never removes a task
+whose new links another transaction is about to commit.
+
+Each write returns what the API sends: the task's row as ``selectors.task_row``
+reads it, inside the same transaction, so it shows this write and no later one.
 """
 
+import functools
+import uuid
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from taskmanager.domain import cleaning
+from taskmanager.domain.errors import VersionConflict
+from taskmanager.domain.transactions import RetryableConflict, rows_locked_for_share, write_transaction
+from taskmanager.projects.access import (
+    actor_user,
+    editable_project_ids_locked,
+    is_member_locked,
+    member_user_id,
+    task_write_access,
+    visible_project_ids,
+)
+from taskmanager.projects.services import inbox_id
 from taskmanager.tasks.models import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
@@ -27,25 +45,21 @@ from taskmanager.tasks.models import (
     Priority,
     Tag,
     Task,
-    task_etag,
 )
-from taskmanager.tasks.selectors import task_get_for_update
-from taskmanager.tasks.transactions import RetryableConflict, write_transaction
+from taskmanager.tasks.selectors import task_row
 
-EDITABLE_FIELDS = frozenset({"title", "description", "priority", "completed", "due_date", "tags"})
-
-
-class PreconditionFailed(Exception):
-    """The caller expected a version of the task that is no longer the current one."""
-
-    def __init__(self, task_id, current_version: int):
-        super().__init__("The task has changed since it was read.")
-        self.task_id = task_id
-        self.current_version = current_version
-
-    @property
-    def current_etag(self) -> str:
-        return task_etag(self.task_id, self.current_version)
+EDITABLE_FIELDS = frozenset(
+    {"title", "description", "priority", "completed", "due_date", "tags", "project", "assignee"}
+)
+# What PUT (a full replacement) sets a field it leaves out to.
+REPLACEMENT_DEFAULTS = {
+    "description": "",
+    "priority": Priority.MEDIUM,
+    "completed": False,
+    "due_date": None,
+    "tags": [],
+    "assignee": None,
+}
 
 
 class BulkAction:
@@ -58,14 +72,17 @@ class BulkAction:
 @write_transaction
 def task_create(
     *,
-    owner,
+    actor,
     title: str,
+    project=None,
     description: str = "",
     priority: str = Priority.MEDIUM,
     completed: bool = False,
     due_date: date | None = None,
     tags: Iterable[str] = (),
-) -> Task:
+    assignee: str | None = None,
+) -> dict:
+    """A new task in ``project`` (the actor's Inbox when None), made by the actor."""
     fields = task_fields_clean(
         {
             "title": title,
@@ -74,43 +91,89 @@ def task_create(
             "completed": completed,
             "due_date": due_date,
             "tags": tags,
+            "assignee": assignee,
+            **({} if project is None else {"project": project}),
         }
     )
+    project_id = fields.pop("project", None) or inbox_id(actor_user(actor))
+    task_write_access(actor, project_id)
+    username = fields.pop("assignee")
     tag_names = fields.pop("tags")
-    task = Task(owner=owner, **fields)
+    task = Task(project_id=project_id, created_by=actor_user(actor), **fields)
+    task.assignee_id = member_user_id(project_id, username) if username else None
     task.completed_at = timezone.now() if task.completed else None
     task.save()
     if tag_names:
-        task.tags.set(_tags_locked_for_linking(owner, tag_names))
-    return task
+        task.tags.set(_tags_locked_for_linking(project_id, tag_names))
+    return task_row(actor=actor, task_id=task.id)
 
 
 @write_transaction
-def task_update(*, owner, task_id, changes: dict, expected_versions: Collection[int] | None = None) -> Task:
+def task_update(*, actor, task_id, changes: dict, expected_versions: Collection[int] | None = None) -> dict:
     """Apply a partial change; a full replacement passes every editable field.
 
     ``expected_versions``: when given, the change applies only if the task's
-    current version is one of them; otherwise PreconditionFailed.
+    current version is one of them; otherwise VersionConflict. Moving the task
+    to another project needs the editor role in both, takes its tag names
+    along and unassigns an assignee who is not a member there.
     """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
     fields = task_fields_clean(changes)
+    seen = _task_seen(actor, task_id)
+    target = fields.pop("project", seen["project_id"])
+    for project_id in sorted({seen["project_id"], target}, key=str):
+        task_write_access(actor, project_id)
+    if "assignee" in fields:
+        username = fields.pop("assignee")
+        fields["assignee_id"] = member_user_id(target, username) if username else None
+    elif (
+        target != seen["project_id"]
+        and seen["assignee_id"] is not None
+        and not is_member_locked(target, seen["assignee_id"])
+    ):
+        fields["assignee_id"] = None
     tag_names = fields.pop("tags", None)
-    task = task_get_for_update(owner=owner, task_id=task_id)
+    task = _task_locked(task_id, seen)
     _check_version(task, expected_versions)
-    if not fields and tag_names is None:
+    moved = target != task.project_id
+    if not fields and tag_names is None and not moved:
         # Nothing to change: keep the version, so other readers' ETags stay valid.
-        return task
+        return task_row(actor=actor, task_id=task.id)
     if "completed" in fields:
         fields["completed_at"] = completed_at_for(fields["completed"], task.completed_at)
+    if moved and tag_names is None:
+        tag_names = list(task.tags.values_list("name", flat=True))
     for name, value in fields.items():
         setattr(task, name, value)
+    task.project_id = target
     task.version = F("version") + 1
     task.save()
     if tag_names is not None:
-        task.tags.set(_tags_locked_for_linking(owner, tag_names))
-    task.refresh_from_db(fields=["version", "updated_at", "priority_rank"])
+        task.tags.set(_tags_locked_for_linking(target, tag_names))
+    return task_row(actor=actor, task_id=task.id)
+
+
+def _task_seen(actor, task_id) -> dict:
+    """Where the task is as the actor sees it before any lock; raises Task.DoesNotExist."""
+    seen = (
+        Task.objects.filter(id=task_id, project_id__in=visible_project_ids(actor))
+        .values("project_id", "assignee_id")
+        .first()
+    )
+    if seen is None:
+        raise Task.DoesNotExist
+    return seen
+
+
+def _task_locked(task_id, seen: dict) -> Task:
+    """The task's row, locked; started over if it moved or changed hands since ``seen``."""
+    task = Task.objects.select_for_update(of=("self",)).filter(id=task_id).first()
+    if task is None:
+        raise Task.DoesNotExist
+    if task.project_id != seen["project_id"] or task.assignee_id != seen["assignee_id"]:
+        raise RetryableConflict("the task moved or was reassigned while being changed")
     return task
 
 
@@ -122,25 +185,29 @@ def completed_at_for(completed: bool, current: datetime | None) -> datetime | No
 
 
 @write_transaction
-def task_delete(*, owner, task_id, expected_versions: Collection[int] | None = None) -> None:
-    task = task_get_for_update(owner=owner, task_id=task_id)
+def task_delete(*, actor, task_id, expected_versions: Collection[int] | None = None) -> None:
+    seen = _task_seen(actor, task_id)
+    task_write_access(actor, seen["project_id"])
+    task = _task_locked(task_id, seen)
     _check_version(task, expected_versions)
     task.delete()
 
 
 @write_transaction
-def task_bulk_apply(*, owner, ids: Iterable, action: str) -> int:
-    """Apply one action to the owner's tasks among ``ids``; returns how many changed.
+def task_bulk_apply(*, actor, ids: Iterable, action: str) -> int:
+    """Apply one action to those of ``ids`` the actor may change; returns how many changed.
 
-    Ids of other users' tasks or of no task are ignored: they are simply not
-    the caller's, and revealing which exist would leak other users' data.
+    Ids of tasks the actor cannot see, cannot change or that do not exist are
+    ignored: saying which exist would leak other people's data.
     """
-    if action not in BulkAction.ALL:
-        raise ValidationError({"action": f"Must be one of: {', '.join(BulkAction.ALL)}."})
-    tasks = Task.objects.filter(owner=owner, id__in=list(ids))
+    action = cleaning.fields_clean({"action": action}, {"action": _ACTION_CLEANER})["action"]
+    tasks = Task.objects.filter(project_id__in=editable_project_ids_locked(actor), id__in=list(ids))
     if action == BulkAction.DELETE:
         return tasks_delete(tasks)
     return tasks_set_completed(tasks, completed=action == BulkAction.COMPLETE)
+
+
+_ACTION_CLEANER = functools.partial(cleaning.choice, label="Action", choices=BulkAction.ALL)
 
 
 @write_transaction
@@ -166,8 +233,23 @@ def tasks_delete(tasks: QuerySet[Task]) -> int:
     return per_model.get(Task._meta.label, 0)
 
 
-def task_clear_completed(*, owner) -> int:
-    return tasks_delete(Task.objects.filter(owner=owner, completed=True))
+@write_transaction
+def task_clear_completed(*, actor, project=None) -> int:
+    """Delete the completed tasks the actor may change (only in ``project``, when given)."""
+    if project is None:
+        project_ids = editable_project_ids_locked(actor)
+    else:
+        project_ids = [task_write_access(actor, _clean_project(project)).project_id]
+    return tasks_delete(Task.objects.filter(project_id__in=project_ids, completed=True))
+
+
+@write_transaction
+def tasks_unassign(*, project_id, user_id) -> int:
+    """Unassign the user from the project's tasks (they left it); each gets a new version."""
+    locked = _tasks_lock(Task.objects.filter(project_id=project_id, assignee_id=user_id))
+    return Task.objects.filter(id__in=locked).update(
+        assignee=None, version=F("version") + 1, updated_at=timezone.now()
+    )
 
 
 @write_transaction
@@ -203,54 +285,15 @@ def _tasks_lock(tasks: QuerySet[Task]) -> list:
 
 def _check_version(task: Task, expected_versions: Collection[int] | None) -> None:
     if expected_versions is not None and task.version not in expected_versions:
-        raise PreconditionFailed(task.id, task.version)
+        raise VersionConflict(task.id, task.version, "task")
 
 
 def task_fields_clean(fields: dict) -> dict:
     """Normalise and validate the given task fields; raises ValidationError naming each bad one."""
-    cleaned, errors = {}, {}
-    for name, value in fields.items():
-        try:
-            cleaned[name] = _CLEANERS[name](value)
-        except ValidationError as error:
-            errors[name] = error.messages
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    return cleaning.fields_clean(fields, _CLEANERS)
 
 
-def clean_title(value) -> str:
-    """The title rule: 1 to TITLE_MAX_LENGTH characters after trimming."""
-    if value is not None and not isinstance(value, str):
-        raise ValidationError("Title must be text.")
-    title = (value or "").strip()
-    if not title:
-        raise ValidationError("Title must not be empty.")
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError(f"Title must be at most {TITLE_MAX_LENGTH} characters.")
-    return title
-
-
-def _clean_description(value) -> str:
-    if value is not None and not isinstance(value, str):
-        raise ValidationError("Description must be text.")
-    description = value or ""
-    if len(description) > DESCRIPTION_MAX_LENGTH:
-        raise ValidationError(f"Description must be at most {DESCRIPTION_MAX_LENGTH} characters.")
-    return description
-
-
-def _clean_priority(value) -> str:
-    if value not in Priority.values:
-        raise ValidationError(f"Priority must be one of: {', '.join(Priority.values)}.")
-    return value
-
-
-def _clean_completed(value) -> bool:
-    # bool("false") is True, so only real booleans are accepted.
-    if not isinstance(value, bool):
-        raise ValidationError("Completed must be true or false.")
-    return value
+clean_title = functools.partial(cleaning.required_text, label="Title", max_length=TITLE_MAX_LENGTH)
 
 
 def _clean_due_date(value) -> date | None:
@@ -260,16 +303,35 @@ def _clean_due_date(value) -> date | None:
     return value
 
 
+def _clean_project(value) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationError("Project must be the id of a project.") from None
+
+
+def _clean_assignee(value) -> str | None:
+    """A username, or None for nobody; whether they are a member is checked with the project."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("Assignee must be a username or null.")
+    return value.strip() or None
+
+
 def _clean_tags(values) -> list[str]:
     if isinstance(values, str | bytes):
         # Iterating a string would make one tag per character.
         raise ValidationError("Tags must be a list of names.")
     names = []
     for raw in values or ():
-        name = str(raw).strip().lower()
-        if not name:
-            continue
-        if len(name) > TAG_MAX_LENGTH or not _is_slug(name):
+        if not isinstance(raw, str):
+            raise ValidationError("Tags must be a list of names.")
+        name = raw.strip().lower()
+        # Blank is not a tag: one rule and one message for every way of saying it.
+        if not name or len(name) > TAG_MAX_LENGTH or not _is_slug(name):
             raise ValidationError(
                 f"Tag {raw!r} is invalid: use up to {TAG_MAX_LENGTH} letters, digits, '-' or '_', "
                 "starting with a letter or digit."
@@ -289,35 +351,33 @@ def _is_slug(name: str) -> bool:
 
 _CLEANERS = {
     "title": clean_title,
-    "description": _clean_description,
-    "priority": _clean_priority,
-    "completed": _clean_completed,
+    "description": functools.partial(
+        cleaning.optional_text, label="Description", max_length=DESCRIPTION_MAX_LENGTH
+    ),
+    "priority": functools.partial(cleaning.choice, label="Priority", choices=Priority.values),
+    "completed": functools.partial(cleaning.boolean, label="Completed"),
     "due_date": _clean_due_date,
     "tags": _clean_tags,
+    "project": _clean_project,
+    "assignee": _clean_assignee,
 }
 
 
-def _tags_locked_for_linking(owner, names: list[str]) -> list[int]:
-    """The ids of the owner's tags called ``names``, created if new, held until commit.
+def _tags_locked_for_linking(project_id, names: list[str]) -> list[int]:
+    """The ids of the project's tags called ``names``, created if new, held until commit.
 
     Sorted names make concurrent writers insert shared new tags in one order
-    (each waits on the other's uncommitted insert of the same name). The KEY
-    SHARE lock lets any number of writers link a tag at once, but makes a
+    (each waits on the other's uncommitted insert of the same name). The
+    share lock lets any number of writers link a tag at once, but makes a
     delete of it wait until the links are committed, so it takes them away too.
     """
     if not names:
         return []
     names = sorted(names)
     # ignore_conflicts makes concurrent creation of the same tag safe.
-    Tag.objects.bulk_create([Tag(owner=owner, name=name) for name in names], ignore_conflicts=True)
-    query = Tag.objects.filter(owner=owner, name__in=names).order_by("id").values_list("id", flat=True)
-    if connection.vendor == "postgresql":
-        sql, params = query.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql} FOR KEY SHARE", params)
-            ids = [row[0] for row in cursor.fetchall()]
-    else:
-        ids = list(query)
+    Tag.objects.bulk_create([Tag(project_id=project_id, name=name) for name in names], ignore_conflicts=True)
+    query = Tag.objects.filter(project_id=project_id, name__in=names).order_by("id").values_list("id")
+    ids = [row[0] for row in rows_locked_for_share(query, of=Tag._meta.db_table)]
     if len(ids) != len(names):
         raise RetryableConflict("a tag was deleted while a task was being tagged with it")
     return ids

@@ -240,7 +240,7 @@ def test_deleting_many_tasks_while_their_tags_change_always_succeeds(completed, 
 
 
 def retried_writes(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "taskmanager.tasks.transactions"]
+    return [r.getMessage() for r in caplog.records if r.name == "taskmanager.domain.transactions"]
 
 
 def test_creates_sharing_new_tags_in_different_orders_never_deadlock(caplog):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from taskmanager.api.filters import ORDERING_PATTERN
+from taskmanager.tasks.filters import ORDERING_PATTERN
 from taskmanager.api.pagination import TaskPagination
 from taskmanager.api.serializers import BULK_IDS_MAX, TAG_PATTERN, TITLE_PATTERN
 from taskmanager.tasks.models import (

@@ -9,7 +9,7 @@ from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 
-TASK_KEYS = {
+TASK_KEYS = {"project", "assignee", "created_by", "overdue", 
     "id",
     "title",
     "description",

@@ -13,7 +13,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 
 from taskmanager.tasks.models import Tag, Task
-from taskmanager.tasks.transactions import WRITE_ATTEMPTS, RetryableConflict, write_transaction
+from taskmanager.domain.transactions import WRITE_ATTEMPTS, RetryableConflict, write_transaction
 from tests.factories import TaskFactory, UserFactory
 from tests.prerequisites import require_postgresql
 
@@ -71,7 +71,7 @@ def test_a_deadlock_is_retried_and_both_writes_apply(caplog):
     attempts = Counter()
     write_a, write_b = crossing_writers(first, second, attempts)
 
-    with caplog.at_level(logging.WARNING, logger="taskmanager.tasks.transactions"):
+    with caplog.at_level(logging.WARNING, logger="taskmanager.domain.transactions"):
         runs = [in_thread(write_transaction(write_a)), in_thread(write_transaction(write_b))]
         for thread, _outcome in runs:
             thread.join(WAIT_SECONDS)

@@ -12,7 +12,7 @@ import logging
 import random
 import time
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +72,19 @@ def is_concurrency_failure(error: Exception) -> bool:
 
 def _first_line(error: Exception) -> str:
     return str(error).partition("\n")[0] or type(error).__name__
+
+
+def rows_locked_for_share(query, *, of: str) -> list:
+    """The rows of ``query`` (a non-flat values_list) as tuples, locked FOR SHARE until the transaction ends.
+
+    Django can only lock FOR UPDATE. A share lock lets any number of writers
+    rely on the same row at once (a membership, a tag) while a change or
+    delete of that row waits for them to commit. ``of`` names the table whose
+    rows are locked, so tables joined only to read a column stay unlocked.
+    """
+    if connection.vendor != "postgresql":
+        return [tuple(row) for row in query]
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f'{sql} FOR SHARE OF "{of}"', params)
+        return cursor.fetchall()

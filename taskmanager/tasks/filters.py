@@ -1,17 +1,19 @@
-"""Query-string filters and orderings for the task list."""
-
-import re
+"""Which tasks a list or a count covers, and in what order: the domain's rules for
+choosing tasks (overdue, priority by rank, undated last, a stable tie-breaker),
+shared by the list, the stats and the tag counts. The selectors apply it.
+"""
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db.models import F, Q
 from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
-from rest_framework.exceptions import ValidationError
 
-from taskmanager.api.fields import ISO_DATE, NUL_FREE, trimmed_text_pattern
+from taskmanager.domain.patterns import ISO_DATE, NUL_FREE, trimmed_text_pattern
 from taskmanager.tasks.models import Priority, Task
-from taskmanager.tasks.selectors import today_utc
+from taskmanager.tasks.rules import overdue_condition, today_utc
 
 SEARCH_MAX_LENGTH = 200
 
@@ -78,7 +80,21 @@ class PriorityListFilter(django_filters.BaseInFilter, django_filters.ChoiceFilte
     base_field_class = NonEmptyCSVField
 
 
+ASSIGNEE_ME = "me"
+ASSIGNEE_NONE = "none"
+
+
 class TaskFilter(django_filters.FilterSet):
+    """Takes the acting user as ``actor`` (for ``assignee=me``)."""
+
+    project = django_filters.UUIDFilter(field_name="project_id")
+    assignee = extend_schema_field(
+        {
+            "type": "string",
+            "pattern": NUL_FREE,
+            "description": "A member's username, 'me' or 'none' (unassigned).",
+        }
+    )(django_filters.CharFilter(method="filter_assignee"))
     completed = StrictBooleanFilter()
     priority = PriorityListFilter(choices=Priority.choices, field_name="priority", lookup_expr="in")
     tag = extend_schema_field({"type": "string", "pattern": NUL_FREE})(
@@ -97,17 +113,40 @@ class TaskFilter(django_filters.FilterSet):
             "pattern": ORDERING_PATTERN,
             "description": f"Comma-separated, each optionally with '-': {', '.join(sorted(ORDERINGS))}.",
         }
-    )(django_filters.CharFilter(method="filter_ordering"))
+    )(
+        django_filters.CharFilter(
+            method="filter_ordering",
+            validators=[
+                RegexValidator(
+                    ORDERING_PATTERN,
+                    f"Unknown ordering; use {', '.join(sorted(ORDERINGS))}, comma-separated, "
+                    "each optionally with '-'.",
+                )
+            ],
+        )
+    )
 
     class Meta:
         model = Task
         fields = []
 
+    def __init__(self, data=None, queryset=None, *, actor=None, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.actor = actor
+
+    def filter_assignee(self, queryset, name, value):
+        value = value.strip()
+        if value == ASSIGNEE_ME:
+            return queryset.filter(assignee=self.actor)
+        if value == ASSIGNEE_NONE:
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee__username__iexact=value)
+
     def filter_tag(self, queryset, name, value):
         return queryset.filter(tags__name=value.strip().lower())
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(completed=False, due_date__lt=today_utc())
+        overdue = overdue_condition(today_utc())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_search(self, queryset, name, value):
@@ -117,10 +156,6 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
 
     def filter_ordering(self, queryset, name, value):
-        if not re.fullmatch(ORDERING_PATTERN, value):
-            allowed = ", ".join(sorted(ORDERINGS))
-            message = f"Unknown ordering {value!r}; use {allowed}, comma-separated, each optionally with '-'."
-            raise ValidationError({"ordering": [message]})
         fields = []
         for part in value.split(","):
             descending = part.startswith("-")
@@ -132,3 +167,15 @@ class TaskFilter(django_filters.FilterSet):
                 fields.append(f"-{field}" if descending else field)
         # A unique tie-breaker keeps pages stable across requests.
         return queryset.order_by(*fields, "-created_at", "id") if fields else queryset
+
+
+def tasks_filter(queryset, filters, *, actor, ordering: bool = True):
+    """``queryset`` narrowed (and, with ``ordering``, ordered) by the query ``filters``.
+
+    Raises ValidationError naming each bad parameter.
+    """
+    data = filters if ordering or filters is None else {k: v for k, v in filters.items() if k != "ordering"}
+    filterset = TaskFilter(data or {}, queryset, actor=actor)
+    if not filterset.is_valid():
+        raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
+    return filterset.qs

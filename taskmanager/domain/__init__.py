@@ -1,0 +1,1 @@
+"""What every part of the domain shares: its transactions and its refusals."""

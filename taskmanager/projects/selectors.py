@@ -1,0 +1,74 @@
+"""Reads of projects and members, as the rows the API sends."""
+
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+
+from taskmanager.projects.access import ROLE_RANK, SEE, Administration, memberships_of, project_access
+from taskmanager.projects.models import Membership, Project
+from taskmanager.tasks.models import Task
+
+PROJECT_ROW_FIELDS = ("id", "name", "description", "color", "archived", "created_at", "updated_at", "version")
+
+
+def project_rows(actor, *, archived: bool | None = None) -> list[dict]:
+    """The actor's projects, the Inbox first, then by name, each with the actor's role and task counts.
+
+    Three queries whatever the number of projects: the projects with the
+    actor's role, and one grouped count of their tasks.
+    """
+    if isinstance(actor, Administration):
+        raise TypeError("the admin lists projects through its own changelist")
+    query = memberships_of(actor)
+    if archived is not None:
+        query = query.filter(project__archived=archived)
+    rows = [
+        {
+            **{name: row[f"project__{name}"] for name in PROJECT_ROW_FIELDS},
+            "is_inbox": row["project__inbox_of"] is not None,
+            "role": row["role"],
+        }
+        for row in query.order_by(
+            Q(project__inbox_of__isnull=True), Lower("project__name"), "project__id"
+        ).values("role", "project__inbox_of", *(f"project__{name}" for name in PROJECT_ROW_FIELDS))
+    ]
+    return with_task_counts(rows)
+
+
+def project_row(actor, project_id) -> dict:
+    """One project the actor can see, as ``project_rows`` gives it; raises Project.DoesNotExist."""
+    access = project_access(actor, project_id, SEE)
+    row = Project.objects.values(*PROJECT_ROW_FIELDS).get(id=project_id)
+    row.update(is_inbox=access.is_inbox, role=access.role)
+    return with_task_counts([row])[0]
+
+
+def with_task_counts(rows: list[dict]) -> list[dict]:
+    counts = {
+        group["project_id"]: group
+        for group in Task.objects.filter(project_id__in=[row["id"] for row in rows])
+        .order_by()
+        .values("project_id")
+        .annotate(total=Count("*"), open=Count("*", filter=Q(completed=False)))
+    }
+    for row in rows:
+        group = counts.get(row["id"], {})
+        row["task_count"] = group.get("total", 0)
+        row["open_task_count"] = group.get("open", 0)
+    return rows
+
+
+def member_rows(actor, project_id) -> list[dict]:
+    """The project's members, owners first, then editors, then viewers, each group by username."""
+    project_access(actor, project_id, SEE)
+    return member_rows_of(project_id)
+
+
+def member_rows_of(project_id, *, user_ids=None) -> list[dict]:
+    members = Membership.objects.filter(project_id=project_id)
+    if user_ids is not None:
+        members = members.filter(user_id__in=user_ids)
+    rows = [
+        {"username": username, "role": role, "joined_at": joined_at}
+        for username, role, joined_at in members.values_list("user__username", "role", "created_at")
+    ]
+    return sorted(rows, key=lambda row: (-ROLE_RANK[row["role"]], row["username"].lower()))
