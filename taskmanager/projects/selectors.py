@@ -1,6 +1,6 @@
 """Reads of projects and members, as the rows the API sends."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 
 from taskmanager.projects.access import ROLE_RANK, SEE, Administration, memberships_of, project_access
@@ -28,7 +28,7 @@ def project_rows(actor, *, archived: bool | None = None) -> list[dict]:
             "role": row["role"],
         }
         for row in query.order_by(
-            Q(project__inbox_of__isnull=True), Lower("project__name"), "project__id"
+            F("project__inbox_of").asc(nulls_last=True), Lower("project__name"), "project__id"
         ).values("role", "project__inbox_of", *(f"project__{name}" for name in PROJECT_ROW_FIELDS))
     ]
     return with_task_counts(rows)
@@ -48,7 +48,7 @@ def with_task_counts(rows: list[dict]) -> list[dict]:
         for group in Task.objects.filter(project_id__in=[row["id"] for row in rows])
         .order_by()
         .values("project_id")
-        .annotate(total=Count("*"), open=Count("*", filter=Q(completed=False)))
+        .annotate(total=Count("id"), open=Count("id", filter=Q(completed=False)))
     }
     for row in rows:
         group = counts.get(row["id"], {})
