@@ -25,11 +25,9 @@ usage: entrypoint.sh [serve | migrate | ensure-admin | manage <command> [args...
 USAGE
 }
 
-require_api_role() {
-    if [ "${TASKMANAGER_ROLE:-}" != "api" ]; then
-        echo "entrypoint.sh: '$1' needs TASKMANAGER_ROLE=api (it is '${TASKMANAGER_ROLE:-unset}')" >&2
-        exit 2
-    fi
+# Which role may run which command is the role table's (taskmanager/config/roles.py).
+require_role_for() {
+    python -m taskmanager.config.roles may-run "$1" || exit 2
 }
 
 command=${1:-serve}
@@ -40,11 +38,11 @@ case "$command" in
         exec python "$app_dir/deploy/serve.py" "$@"
         ;;
     migrate)
-        require_api_role migrate
+        require_role_for migrate
         exec python manage.py migrate_with_lock --noinput "$@"
         ;;
     ensure-admin)
-        require_api_role ensure-admin
+        require_role_for ensure-admin
         exec python manage.py ensure_admin "$@"
         ;;
     manage)

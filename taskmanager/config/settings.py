@@ -1,8 +1,8 @@
 """Settings for both roles, read from the environment (12-factor).
 
 Everything that differs between deployments comes from environment variables
-through one ``environ.Env``; what differs between the two roles follows from
-``TASKMANAGER_ROLE`` alone (see ``roles.py``).
+through one ``environ.Env``; what differs between the two roles is read from
+the role's row of ``roles.ROLE_TABLE`` (picked by ``TASKMANAGER_ROLE``).
 """
 
 import logging
@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from taskmanager.config.roles import API, UI, current_role
+from taskmanager.config.roles import current_profile
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,11 @@ env_file = env.str("TASKMANAGER_ENV_FILE", default="")
 if env_file:
     environ.Env.read_env(env_file)
 
-ROLE = current_role()
+try:
+    ROLE_PROFILE = current_profile()
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
+ROLE = ROLE_PROFILE.name
 DEBUG = env.bool("DEBUG", default=False)
 
 # A default key would let anyone forge sessions, so only DEBUG may run without one.
@@ -43,47 +47,8 @@ COMMON_APPS = [
     "django.contrib.messages",
     "taskmanager.health",
 ]
-ROLE_APPS = {
-    API: [
-        # The admin, on a site whose login has the same limits as the token endpoint.
-        "taskmanager.api.apps.LimitedAdminConfig",
-        "django.contrib.auth",
-        "django.contrib.contenttypes",
-        "django.contrib.sessions",
-        "rest_framework",
-        "knox",
-        "django_filters",
-        "drf_spectacular",
-        "drf_spectacular_sidecar",
-        "taskmanager.projects",
-        "taskmanager.tasks",
-        "taskmanager.accounts",
-        "taskmanager.api",
-    ],
-    UI: [
-        "taskmanager.ui",
-    ],
-}
-INSTALLED_APPS = COMMON_APPS + ROLE_APPS[ROLE]
+INSTALLED_APPS = [*COMMON_APPS, *ROLE_PROFILE.apps]
 
-ROLE_MIDDLEWARE = {
-    API: [
-        "taskmanager.api.middleware.JsonErrorMiddleware",
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "taskmanager.api.middleware.SlashRedirectMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "django.contrib.messages.middleware.MessageMiddleware",
-    ],
-    UI: [
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.common.CommonMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.messages.middleware.MessageMiddleware",
-        "taskmanager.ui.middleware.ContentSecurityPolicyMiddleware",
-        "taskmanager.ui.middleware.ApiErrorMiddleware",
-    ],
-}
 MIDDLEWARE = [
     "taskmanager.config.request_id.RequestIdMiddleware",
     "taskmanager.config.log_context.RequestLogContextMiddleware",
@@ -91,11 +56,11 @@ MIDDLEWARE = [
     "taskmanager.health.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    *ROLE_MIDDLEWARE[ROLE],
+    *ROLE_PROFILE.middleware,
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = f"taskmanager.config.urls_{ROLE}"
+ROOT_URLCONF = ROLE_PROFILE.urlconf
 WSGI_APPLICATION = "taskmanager.config.wsgi.application"
 
 TEMPLATES = [
@@ -107,15 +72,17 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.messages.context_processors.messages",
-                *(["django.contrib.auth.context_processors.auth"] if ROLE == API else []),
-                *(["taskmanager.ui.context_processors.ui"] if ROLE == UI else []),
+                *ROLE_PROFILE.context_processors,
             ],
         },
     }
 ]
 
+# /readyz: the role's checks, in order.
+READINESS_CHECKS = ROLE_PROFILE.readiness_checks
+
 # --- Database: only the API role has one ---------------------------------------
-if ROLE == API:
+if ROLE_PROFILE.has_database:
     DATABASES = {
         "default": env.db(
             "DATABASE_URL",
@@ -151,7 +118,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Sessions, cookies, security headers -----------------------------------------
-if ROLE == UI:
+if not ROLE_PROFILE.has_database:
     # Signed cookies keep the UI role free of any database.
     SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
     MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
@@ -222,7 +189,7 @@ TASKMANAGER_SIGNUP_RATE = env.str("TASKMANAGER_SIGNUP_RATE", default="10/hour")
 TASKMANAGER_PASSWORD_HASH_CONCURRENCY = env.int("TASKMANAGER_PASSWORD_HASH_CONCURRENCY", default=1)
 TASKMANAGER_PASSWORD_HASH_WAIT = env.float("TASKMANAGER_PASSWORD_HASH_WAIT", default=1.0)
 
-if ROLE == API:
+if ROLE_PROFILE.has_database:
     from datetime import timedelta
 
     CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -266,8 +233,8 @@ if ROLE == API:
         "COMPONENT_SPLIT_REQUEST": True,
     }
 
-# --- The UI ---------------------------------------------------------------------
-if ROLE == UI:
+# --- The UI: the one role that is a client of the API ----------------------------
+if not ROLE_PROFILE.has_database:
     TASKMANAGER_API_URL = env.str(
         "TASKMANAGER_API_URL", default="http://127.0.0.1:8001" if DEBUG else ""
     ).rstrip("/")

@@ -1,17 +1,13 @@
-"""Readiness checks per role.
+"""Readiness checks; each role lists its own in the role table (config/roles.py).
 
-API role: the database answers and every migration is applied, so a pod never
-serves a schema it does not expect. UI role: ready when it can serve pages;
-the API being down is shown to users as a 503 page, not by pulling the pod
-out of the Service (which would only turn a clear error into a refused
-connection).
+The API role's: the database answers and every migration is applied, so a
+pod never serves a schema it does not expect.
 """
 
 import logging
 
 from django.conf import settings
-
-from taskmanager.config.roles import API
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
@@ -21,15 +17,24 @@ _migrations_current = False
 
 
 def readiness() -> tuple[bool, dict]:
-    if settings.ROLE != API:
-        return True, {}
-    database_ok = _database_answers()
-    checks = {"database": "ok" if database_ok else "unreachable"}
-    if not database_ok:
-        return False, checks
-    migrations_ok = _migrations_applied()
-    checks["migrations"] = "ok" if migrations_ok else "pending"
-    return migrations_ok, checks
+    """Run the role's checks in order, stopping at the first that fails (later ones rely on it)."""
+    checks = {}
+    for path in settings.READINESS_CHECKS:
+        name, ok, state = import_string(path)()
+        checks[name] = state
+        if not ok:
+            return False, checks
+    return True, checks
+
+
+def database_answers() -> tuple[str, bool, str]:
+    ok = _database_answers()
+    return "database", ok, "ok" if ok else "unreachable"
+
+
+def migrations_applied() -> tuple[str, bool, str]:
+    ok = _migrations_applied()
+    return "migrations", ok, "ok" if ok else "pending"
 
 
 def _database_answers() -> bool:
