@@ -63,5 +63,5 @@ def test_settings_take_apps_middleware_and_urls_from_the_table(settings):
     profile = ROLE_TABLE[settings.ROLE]
     assert set(profile.apps) <= set(settings.INSTALLED_APPS)
     assert [m for m in settings.MIDDLEWARE if m in profile.middleware] == list(profile.middleware)
-    assert settings.ROOT_URLCONF == profile.urlconf
-    assert settings.READINESS_CHECKS == profile.readiness_checks
+    assert profile.urlconf == settings.ROOT_URLCONF
+    assert profile.readiness_checks == settings.READINESS_CHECKS
