@@ -11,11 +11,21 @@ after SERVER_HEADER_TIMEOUT. gunicorn's threaded workers parse in the thread,
 so eight such clients stopped a whole pod (docs/PERFORMANCE.md has the
 comparison).
 
+Metrics: granian forks its workers from this process, and this process
+serves the pod's one Prometheus endpoint on METRICS_PORT (9100; 0 turns it
+off) from the files every worker writes into PROMETHEUS_MULTIPROC_DIR
+(taskmanager/metrics/exporter.py). The directory is emptied at start, so a
+restarted container does not carry its previous counts; without the
+variable a new temporary directory is made, and removed at exit.
+
     python deploy/serve.py [module:wsgi_callable]
 """
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 DEFAULT_APP = "taskmanager.config.wsgi:application"
@@ -72,9 +82,45 @@ def _json_log_config() -> dict:
     return {"formatters": {"generic": formatter, "access": formatter}}
 
 
+def metrics_directory(serving: bool) -> str | None:
+    """PROMETHEUS_MULTIPROC_DIR, created and emptied of metric files; set it first when absent.
+
+    Must run before anything imports prometheus_client, which reads the
+    variable once, at import, to choose multiprocess mode.
+    """
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        directory = Path(configured)
+        directory.mkdir(parents=True, exist_ok=True)
+        # Only the metric files: the variable might name a directory shared with other things.
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+    elif serving:
+        directory = Path(tempfile.mkdtemp(prefix="taskmanager-metrics-"))
+        owner = os.getpid()
+        atexit.register(lambda: os.getpid() == owner and shutil.rmtree(directory, ignore_errors=True))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    else:
+        return None
+    return str(directory)
+
+
+def start_metrics_endpoint(port: int, address: str, directory: str) -> None:
+    from taskmanager.metrics.exporter import serve
+
+    try:
+        serve(port, address, directory)
+    except OSError as error:
+        sys.exit(
+            f"serve.py: cannot serve metrics on {address}:{port}: {error} (METRICS_PORT; 0 turns it off)"
+        )
+
+
 def main(argv: list[str]) -> None:
     target = argv[1] if len(argv) > 1 else DEFAULT_APP
     sys.path.insert(0, str(ROOT))
+    metrics_port = _int("METRICS_PORT", 9100)
+    directory = metrics_directory(serving=metrics_port != 0)
     # Import the application once here, before the workers fork: a bad
     # setting (an unknown role, no SECRET_KEY) stops the server with one
     # message instead of failing every worker, and the workers share the
@@ -82,9 +128,13 @@ def main(argv: list[str]) -> None:
     module_name, _, attribute = target.partition(":")
     getattr(__import__(module_name, fromlist=[attribute]), attribute)
 
+    options = server_options()
+    if metrics_port:
+        start_metrics_endpoint(metrics_port, options["address"], directory)
+
     from granian import Granian
 
-    Granian(target, **server_options()).serve()
+    Granian(target, **options).serve()
 
 
 if __name__ == "__main__":

@@ -27,12 +27,18 @@ _PROJECT_VARIABLES = (
     "STATICFILES_STORAGE",
     "STATIC_ROOT",
     "ALLOWED_HOSTS",
+    "METRICS_PORT",
+    "PROMETHEUS_MULTIPROC_DIR",
 )
 
 
 def clean_env(**variables) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in _PROJECT_VARIABLES}
     env["PYTHONUNBUFFERED"] = "1"
+    # Not the default metrics port (9100), which servers of other tests and
+    # other checkouts on the machine would share; a test that scrapes names a
+    # free one (metrics_port_env).
+    env["METRICS_PORT"] = "0"
     env.update({k: v for k, v in variables.items() if v is not None})
     return env
 
@@ -67,9 +73,25 @@ def wait_until_answers(url: str, process: subprocess.Popen, timeout: float = 30)
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def metrics_port_env(directory: Path | None = None) -> dict:
+    """Settings that serve a server's metrics on a free port (and keep its metric files in ``directory``)."""
+    settings = {"METRICS_PORT": str(free_port())}
+    if directory is not None:
+        settings["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return settings
+
+
+def metrics_url(env: dict) -> str:
+    return f"http://127.0.0.1:{env['METRICS_PORT']}/metrics"
+
+
 @contextmanager
 def role_server(env: dict, log_path: Path, *, workers: int = 1):
-    """A real server process serving the project with ``env``; yields its base URL."""
+    """A real server process serving the project with ``env``; yields its base URL.
+
+    With a METRICS_PORT in ``env`` (metrics_port_env), its metrics endpoint
+    answers too before this yields.
+    """
     port = free_port()
     env = {**env, "PORT": str(port), "SERVER_WORKERS": str(workers)}
     with open(log_path, "wb") as log:
@@ -83,6 +105,8 @@ def role_server(env: dict, log_path: Path, *, workers: int = 1):
         base_url = f"http://127.0.0.1:{port}"
         try:
             wait_until_answers(f"{base_url}/healthz", process)
+            if env.get("METRICS_PORT", "0") != "0":
+                wait_until_answers(metrics_url(env), process)
             yield base_url
         finally:
             process.terminate()

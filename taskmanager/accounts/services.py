@@ -10,8 +10,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
-from taskmanager.accounts.limits import login_failure_reserve, password_hashing, signup_reserve
+from taskmanager.accounts.limits import (
+    HashingBusy,
+    Limited,
+    login_failure_reserve,
+    password_hashing,
+    signup_reserve,
+)
 from taskmanager.accounts.usernames import username_for_sign_up
+from taskmanager.metrics.registry import LOGINS
 
 USERNAME_TAKEN = "A user with that username already exists."
 
@@ -75,8 +82,27 @@ def user_authenticate(*, username: str, password: str, client: str, request=None
     Raises InvalidCredentials (counted as a failure for the username and
     client), or ``limits.Limited`` / ``limits.HashingBusy`` before any
     password is checked (not counted). The token endpoint and the admin login
-    both come through here, so they share the rules and the counts.
+    both come through here, so they share the rules, the counts and the
+    login metric (success, failure, throttled, busy).
     """
+    try:
+        user = _authenticate_within_limits(
+            username=username, password=password, client=client, request=request
+        )
+    except InvalidCredentials:
+        LOGINS.labels("failure").inc()
+        raise
+    except Limited:
+        LOGINS.labels("throttled").inc()
+        raise
+    except HashingBusy:
+        LOGINS.labels("busy").inc()
+        raise
+    LOGINS.labels("success").inc()
+    return user
+
+
+def _authenticate_within_limits(*, username: str, password: str, client: str, request):
     reservation = login_failure_reserve(username=username, client=client)
     try:
         with password_hashing(client=client):

@@ -57,6 +57,8 @@ ROLE_TABLE = {
             "taskmanager.api",
         ),
         middleware=(
+            # First, so that the session and token look-ups are timed too.
+            "taskmanager.metrics.database.DatabaseTimeMiddleware",
             "taskmanager.api.middleware.JsonErrorMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "taskmanager.api.middleware.SlashRedirectMiddleware",
@@ -102,9 +104,7 @@ def current_role(environ=os.environ) -> str:
     if value not in ROLES:
         shown = repr(environ[ROLE_VARIABLE]) if ROLE_VARIABLE in environ else "not set"
         described = "; ".join(f"{name}: {ROLE_TABLE[name].summary}" for name in ROLES)
-        raise ValueError(
-            f"{ROLE_VARIABLE} is {shown}; set it to one of: {', '.join(ROLES)} ({described})."
-        )
+        raise ValueError(f"{ROLE_VARIABLE} is {shown}; set it to one of: {', '.join(ROLES)} ({described}).")
     return value
 
 

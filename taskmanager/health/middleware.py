@@ -6,6 +6,7 @@ answering here keeps host validation strict for every other path.
 
 from django.http import JsonResponse
 
+from taskmanager.config.log_context import ROUTE_KEY
 from taskmanager.health.checks import readiness
 
 LIVENESS_PATH = "/healthz"
@@ -18,6 +19,9 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         path = request.path_info.rstrip("/")
+        if path in (LIVENESS_PATH, READINESS_PATH):
+            # Their route, for the access log and the metrics: "healthz" or "readyz".
+            request.META[ROUTE_KEY] = path.lstrip("/")
         if path == LIVENESS_PATH:
             # Liveness says only that this process answers; it never depends on
             # the database or the other role, so an outage there restarts nothing.

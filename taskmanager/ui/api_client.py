@@ -20,6 +20,7 @@ import httpx
 from django.conf import settings
 
 from taskmanager.config.client_address import CLIENT_ADDRESS_HEADER, sign_client_address
+from taskmanager.metrics.api_calls import metered
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def http_client() -> httpx.Client:
     if _pool is None:
         with _pool_lock:
             if _pool is None:
-                _pool = build_http_client()
+                _pool = metered(build_http_client())
     return _pool
 
 

@@ -1,0 +1,12 @@
+"""Prometheus metrics of both roles.
+
+- ``registry``: every metric the application exports, in one registry.
+- ``labels``: what a label may say (route templates, methods, statuses),
+  so that no label ever carries a raw path or an id.
+- ``wsgi``: requests of either role, counted and timed around Django.
+- ``database``: the API's query time per request.
+- ``api_calls``: the UI's calls to the API, with the API's route templates.
+- ``exporter``: the one metrics endpoint of a pod, served by deploy/serve.py
+  in the server's main process from what every worker wrote
+  (prometheus-client's multiprocess mode).
+"""
