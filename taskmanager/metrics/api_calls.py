@@ -82,7 +82,11 @@ class MeteredTransport(httpx.BaseTransport):
         except Exception:
             call.done(ERROR)
             raise
-        response.stream = _MeteredStream(response.stream, call, status_label(response.status_code))
+        status = status_label(response.status_code)
+        if isinstance(response.stream, httpx.ByteStream):
+            call.done(status)  # a body already in memory: nothing left to wait for
+        else:
+            response.stream = _MeteredStream(response.stream, call, status)
         return response
 
     def close(self) -> None:
