@@ -91,7 +91,16 @@ LOGINS = Counter(
 )
 
 
+_SAMPLE_SUFFIXES = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_sum", "_count")}
+
+
+def sample_names_by_metric() -> dict[str, set[str]]:
+    """Each metric's name, with the names of the samples it exports (what PromQL queries name)."""
+    return {
+        family.name: {family.name + suffix for suffix in _SAMPLE_SUFFIXES[family.type]}
+        for family in METRICS.collect()
+    }
+
+
 def exported_sample_names() -> set[str]:
-    """The names of every sample the application can export (the dashboard queries these)."""
-    suffixes = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_sum", "_count")}
-    return {family.name + suffix for family in METRICS.collect() for suffix in suffixes[family.type]}
+    return set().union(*sample_names_by_metric().values())

@@ -63,6 +63,8 @@ def role_env(role: str, port: int, **extra: str) -> dict:
         "SECRET_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PORT": str(port),
+        # Host networking: not the default 9100, which two containers would share.
+        "METRICS_PORT": str(free_port()),
         "SERVER_WORKERS": "1",
         "SERVER_THREADS": "4",
         **extra,

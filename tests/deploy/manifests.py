@@ -113,14 +113,26 @@ class Rendering:
         raise AssertionError(f"no Secret {name}")
 
 
+def overlays_built_on(overlay: str) -> list[str]:
+    """The overlay and every overlay it builds on (kind-monitoring: kind), whose secret files it reads."""
+    kustomization = yaml.safe_load((KUSTOMIZE / "overlays" / overlay / "kustomization.yaml").read_text())
+    found = [overlay]
+    for resource in kustomization.get("resources", []):
+        parent = (KUSTOMIZE / "overlays" / overlay / resource).resolve()
+        if parent.parent == (KUSTOMIZE / "overlays").resolve():
+            found += overlays_built_on(parent.name)
+    return found
+
+
 def render(overlay: str, workdir: Path) -> Rendering:
     copy = workdir / "kustomize"
     shutil.copytree(KUSTOMIZE, copy, ignore=shutil.ignore_patterns(".secrets"))
     files = throwaway_secrets()
-    secrets_dir = copy / "overlays" / overlay / ".secrets"
-    secrets_dir.mkdir()
-    for name, content in files.items():
-        (secrets_dir / name).write_text(content)
+    for reading in overlays_built_on(overlay):
+        secrets_dir = copy / "overlays" / reading / ".secrets"
+        secrets_dir.mkdir()
+        for name, content in files.items():
+            (secrets_dir / name).write_text(content)
     result = kustomize_build(copy / "overlays" / overlay)
     assert result.returncode == 0, f"kubectl kustomize {overlay} failed:\n{result.stderr}"
     objects = [o for o in yaml.safe_load_all(result.stdout) if o]

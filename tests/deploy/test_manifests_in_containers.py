@@ -11,8 +11,8 @@ every probe path must answer.
 What cannot be reproduced without a cluster is replaced, and only that: the
 database is a throwaway one on the local PostgreSQL (DATABASE_URL in the
 mounted secret file points there instead of the `postgres` Service), the
-containers share the host's network, so each listens on a free port (PORT)
-and the UI calls the API on that port (TASKMANAGER_API_URL). The
+containers share the host's network, so each listens on free ports (PORT,
+METRICS_PORT) and the UI calls the API on that port (TASKMANAGER_API_URL). The
 `wait-for-database` init step uses the postgres image, which cannot be pulled
 here; the local database is up before the test starts.
 
@@ -177,10 +177,14 @@ def test_the_kind_pods_start_migrate_and_answer_their_probes(renderings, image, 
     rendering = renderings["kind"]
     api, ui = rendering.workload("taskmanager-api"), rendering.workload("taskmanager-ui")
     api_port, ui_port = free_port(), free_port()
+    api_metrics_port, ui_metrics_port = free_port(), free_port()
     started = []
     try:
         api_runner = PodRunner(
-            rendering, api, tmp_path, {"DATABASE_URL": database_url, "PORT": str(api_port)}
+            rendering,
+            api,
+            tmp_path,
+            {"DATABASE_URL": database_url, "PORT": str(api_port), "METRICS_PORT": str(api_metrics_port)},
         )
         api_containers = containers_named(api)
         assert list(api_containers) == ["migrate", "ensure-admin", "api"]
@@ -239,7 +243,12 @@ def test_the_kind_pods_start_migrate_and_answer_their_probes(renderings, image, 
         )
         assert me.json()["is_staff"] is True
 
-        ui_runner = PodRunner(rendering, ui, tmp_path, {"PORT": str(ui_port), "TASKMANAGER_API_URL": api_url})
+        ui_runner = PodRunner(
+            rendering,
+            ui,
+            tmp_path,
+            {"PORT": str(ui_port), "METRICS_PORT": str(ui_metrics_port), "TASKMANAGER_API_URL": api_url},
+        )
         (ui_container,) = containers_named(ui).values()
         name = f"taskmanager-deploy-ui-{ui_port}"
         result = podman(*ui_runner.command(ui_container, "--detach", f"--name={name}"))
@@ -250,6 +259,12 @@ def test_the_kind_pods_start_migrate_and_answer_their_probes(renderings, image, 
             wait_for(ui_url + path, name)
         login = httpx.get(ui_url + "/login/", timeout=HTTP_TIMEOUT)
         assert login.status_code == 200
+
+        # Each pod's metrics, from its workers' files in PROMETHEUS_MULTIPROC_DIR on the writable /tmp.
+        for port, route in ((api_metrics_port, "api/v1/auth/token/"), (ui_metrics_port, "login/")):
+            metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=HTTP_TIMEOUT)
+            assert metrics.status_code == 200
+            assert f'route="{route}"' in metrics.text
     finally:
         for name in started:
             podman("rm", "--force", "--time=0", name)

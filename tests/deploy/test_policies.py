@@ -250,7 +250,8 @@ def test_the_statefulset_governing_service_is_headless(rendering):
 
 def test_the_roles_serve_on_a_port_named_http(rendering):
     for name in (API, UI):
-        assert container_ports(rendering.workload(name)) == {"http": 8000}
+        # ...and their metrics on one named metrics, which the Service leaves out.
+        assert container_ports(rendering.workload(name)) == {"http": 8000, "metrics": 9100}
         (service_port,) = rendering.get("Service", name)["spec"]["ports"]
         assert service_port["name"] == "http"
         assert service_port["targetPort"] == "http"
@@ -292,6 +293,31 @@ def policies(rendering):
     return rendering.of_kind("NetworkPolicy")
 
 
+def applies_to(policy: dict, workload: dict) -> bool:
+    """A policy selects pods of its own namespace only."""
+    same_namespace = policy["metadata"].get("namespace") == workload["metadata"].get("namespace")
+    return same_namespace and selects(policy["spec"]["podSelector"], pod_labels(workload))
+
+
+def namespace_labels(rendering, name: str) -> dict:
+    """A namespace's labels: the rendered Namespace's, and the name label every namespace has."""
+    rendered = [n for n in rendering.of_kind("Namespace") if n["metadata"]["name"] == name]
+    labels = rendered[0]["metadata"].get("labels", {}) if rendered else {}
+    return {**labels, "kubernetes.io/metadata.name": name}
+
+
+def pod_elsewhere(namespace: str, labels: dict) -> dict:
+    """A pod these manifests do not render (another namespace's Prometheus), as a source."""
+    return {
+        "metadata": {"name": "elsewhere", "namespace": namespace},
+        "spec": {"template": {"metadata": {"labels": labels}}},
+    }
+
+
+# What a source of None stands for when a rule names namespaces: the ingress controller's.
+INGRESS_NAMESPACE = "ingress-nginx"
+
+
 def test_every_pod_is_isolated_and_every_policy_selects_pods(rendering):
     for policy in policies(rendering):
         selector = policy["spec"]["podSelector"]
@@ -299,7 +325,7 @@ def test_every_pod_is_isolated_and_every_policy_selects_pods(rendering):
             "name"
         ]
     for workload in rendering.workloads():
-        covering = [p for p in policies(rendering) if selects(p["spec"]["podSelector"], pod_labels(workload))]
+        covering = [p for p in policies(rendering) if applies_to(p, workload)]
         types = {t for p in covering for t in p["spec"]["policyTypes"]}
         assert types == {"Ingress", "Egress"}, workload["metadata"]["name"]
         # ...and at least one policy written for this workload specifically.
@@ -309,32 +335,49 @@ def test_every_pod_is_isolated_and_every_policy_selects_pods(rendering):
 def allowed(rendering, source: dict | None, target: dict, port: int) -> bool:
     """Whether the policies let `source` pods open a TCP connection to `target`
     pods on `port`. A source of None stands for a client outside the namespace
-    (a browser through a NodePort, an ingress controller)."""
+    (a browser through a NodePort, the ingress controller in INGRESS_NAMESPACE);
+    a source in another namespace (pod_elsewhere) needs a rule naming that namespace."""
 
-    def peer_admits(peer: dict, workload: dict | None) -> bool:
-        outside = "namespaceSelector" in peer or "ipBlock" in peer
+    def peer_admits(peer: dict, workload: dict | None, policy_namespace: str) -> bool:
         if workload is None:
-            return outside
-        return not outside and selects(peer.get("podSelector", {}), pod_labels(workload))
+            return "ipBlock" in peer or (
+                "namespaceSelector" in peer
+                and selects(peer["namespaceSelector"], namespace_labels(rendering, INGRESS_NAMESPACE))
+            )
+        namespace = workload["metadata"]["namespace"]
+        if "namespaceSelector" in peer:
+            in_namespace = selects(peer["namespaceSelector"], namespace_labels(rendering, namespace))
+        else:
+            in_namespace = "ipBlock" not in peer and namespace == policy_namespace
+        return in_namespace and selects(peer.get("podSelector", {}), pod_labels(workload))
 
     def ports_admit(rule_ports: list | None, workload: dict) -> bool:
         return not rule_ports or any(
             resolve_port(workload, p["port"]) == port for p in rule_ports if p.get("protocol", "TCP") == "TCP"
         )
 
-    def rules_admit(rules: list, peers_key: str, peer: dict | None, ported: dict) -> bool:
+    def rules_admit(policy: dict, direction: str, peer: dict | None, ported: dict) -> bool:
+        peers_key = "from" if direction == "ingress" else "to"
+        namespace = policy["metadata"].get("namespace")
         return any(
             ports_admit(rule.get("ports"), ported)
-            and (not rule.get(peers_key) or any(peer_admits(p, peer) for p in rule[peers_key]))
-            for rule in rules
+            and (not rule.get(peers_key) or any(peer_admits(p, peer, namespace) for p in rule[peers_key]))
+            for rule in policy["spec"].get(direction, [])
         )
 
-    def covering(workload: dict) -> list[dict]:
-        return [p for p in policies(rendering) if selects(p["spec"]["podSelector"], pod_labels(workload))]
+    def covering(workload: dict, policy_type: str) -> list[dict]:
+        return [
+            p
+            for p in policies(rendering)
+            if applies_to(p, workload) and policy_type in p["spec"]["policyTypes"]
+        ]
 
-    ingress = any(rules_admit(p["spec"].get("ingress", []), "from", source, target) for p in covering(target))
-    egress = source is None or any(
-        rules_admit(p["spec"].get("egress", []), "to", target, target) for p in covering(source)
+    # A pod no policy isolates (one rendered elsewhere) may connect anywhere.
+    ingress = any(rules_admit(p, "ingress", source, target) for p in covering(target, "Ingress"))
+    egress = (
+        source is None
+        or not covering(source, "Egress")
+        or any(rules_admit(p, "egress", target, target) for p in covering(source, "Egress"))
     )
     return ingress and egress
 
@@ -351,6 +394,19 @@ def test_only_the_intended_connections_are_allowed(rendering):
     assert not allowed(rendering, api, ui, 8000)
     assert not allowed(rendering, None, database, 5432)
     assert not allowed(rendering, None, api, 9000)
+    # The metrics port: Prometheus in the monitoring namespace, nobody else.
+    prometheus = pod_elsewhere("monitoring", {"app.kubernetes.io/name": "prometheus"})
+    for role in (api, ui):
+        assert allowed(rendering, prometheus, role, 9100)
+        assert not allowed(rendering, None, role, 9100)
+        assert not allowed(
+            rendering, pod_elsewhere("monitoring", {"app.kubernetes.io/name": "grafana"}), role, 9100
+        )
+        assert not allowed(
+            rendering, pod_elsewhere("default", {"app.kubernetes.io/name": "prometheus"}), role, 9100
+        )
+    assert not allowed(rendering, ui, api, 9100)
+    assert not allowed(rendering, prometheus, database, 5432)
 
 
 def test_ingress_rules_name_only_serving_ports(rendering):
@@ -371,10 +427,10 @@ def test_the_roles_may_resolve_names_and_postgres_may_not_call_out(rendering):
         if any(port.get("port") == 53 for port in rule.get("ports", []))
     ]
     for name in (API, UI):
-        assert any(selects(p["spec"]["podSelector"], pod_labels(rendering.workload(name))) for p in dns)
+        assert any(applies_to(p, rendering.workload(name)) for p in dns)
     database = rendering.workload(DATABASE)
     for policy in policies(rendering):
-        if selects(policy["spec"]["podSelector"], pod_labels(database)):
+        if applies_to(policy, database):
             assert not policy["spec"].get("egress"), policy["metadata"]["name"]
 
 
@@ -444,11 +500,13 @@ def test_pods_spread_across_nodes_and_zones(rendering):
 
 
 def test_the_namespace_enforces_the_restricted_profile(rendering):
-    (namespace,) = rendering.of_kind("Namespace")
-    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    # The application's, and with the monitoring component, `monitoring`.
+    namespaces = {n["metadata"]["name"]: n for n in rendering.of_kind("Namespace")}
+    for namespace in namespaces.values():
+        assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     for obj in rendering.objects:
         if obj["kind"] != "Namespace":
-            assert obj["metadata"]["namespace"] == namespace["metadata"]["name"]
+            assert obj["metadata"]["namespace"] in namespaces
 
 
 def test_every_pod_and_container_meets_the_restricted_profile(rendering):
