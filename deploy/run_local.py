@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 API_PORT = int(os.environ.get("API_PORT", "8001"))
 UI_PORT = int(os.environ.get("UI_PORT", "8000"))
+# Each server's Prometheus endpoint (METRICS_PORT); two servers cannot share one.
+API_METRICS_PORT = int(os.environ.get("API_METRICS_PORT", "9101"))
+UI_METRICS_PORT = int(os.environ.get("UI_METRICS_PORT", "9100"))
 DEMO_USERNAME = "demo"
 
 
@@ -33,9 +36,11 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
         "SERVER_WORKERS": "1",
     }
-    api = {**base, "TASKMANAGER_ROLE": "api", "PORT": str(API_PORT)}
+    # Each server makes its own metrics directory; a shared one would mix (and wipe) the two.
+    base.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    api = {**base, "TASKMANAGER_ROLE": "api", "PORT": str(API_PORT), "METRICS_PORT": str(API_METRICS_PORT)}
     api.setdefault("DATABASE_URL", f"sqlite:///{DATA / 'taskmanager.sqlite3'}")
-    ui = {**base, "TASKMANAGER_ROLE": "ui", "PORT": str(UI_PORT)}
+    ui = {**base, "TASKMANAGER_ROLE": "ui", "PORT": str(UI_PORT), "METRICS_PORT": str(UI_METRICS_PORT)}
     ui["TASKMANAGER_API_URL"] = f"http://127.0.0.1:{API_PORT}"
 
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -53,6 +58,7 @@ def main() -> int:
         f"\n  UI:        http://127.0.0.1:{UI_PORT}/\n"
         f"  API:       http://127.0.0.1:{API_PORT}/api/v1/  (docs: /api/v1/docs/)\n"
         f"  Admin:     http://127.0.0.1:{API_PORT}/admin/\n"
+        f"  Metrics:   http://127.0.0.1:{UI_METRICS_PORT}/metrics (UI), :{API_METRICS_PORT}/metrics (API)\n"
         f"  Demo user: {DEMO_USERNAME} / {demo_password}  (new password on every start; also an admin)\n"
         "  Ctrl-C stops both.\n",
         flush=True,
