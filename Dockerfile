@@ -82,7 +82,8 @@ LABEL org.opencontainers.image.title="taskmanager" \
       org.opencontainers.image.licenses="MIT"
 
 USER 10001:10001
-EXPOSE 8000
+# 8000: the role (PORT); 9100: its Prometheus metrics (METRICS_PORT).
+EXPOSE 8000 9100
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/app/deploy/entrypoint.sh"]
 CMD ["serve"]

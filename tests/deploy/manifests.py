@@ -238,3 +238,27 @@ def mounted_secret_file(workload: dict, container: dict, path: str) -> tuple[str
         if path.startswith(prefix) and "secret" in volume:
             return volume["secret"]["secretName"], path[len(prefix) :]
     return None
+
+
+# --- namespaces, for network policies ------------------------------------------------
+
+
+def applies_to(policy: dict, workload: dict) -> bool:
+    """A policy selects pods of its own namespace only."""
+    same_namespace = policy["metadata"].get("namespace") == workload["metadata"].get("namespace")
+    return same_namespace and selects(policy["spec"]["podSelector"], pod_labels(workload))
+
+
+def namespace_labels(rendering, name: str) -> dict:
+    """A namespace's labels: the rendered Namespace's, and the name label every namespace has."""
+    rendered = [n for n in rendering.of_kind("Namespace") if n["metadata"]["name"] == name]
+    labels = rendered[0]["metadata"].get("labels", {}) if rendered else {}
+    return {**labels, "kubernetes.io/metadata.name": name}
+
+
+def pod_elsewhere(namespace: str, labels: dict) -> dict:
+    """A pod these manifests do not render (another namespace's Prometheus), as a source."""
+    return {
+        "metadata": {"name": "elsewhere", "namespace": namespace},
+        "spec": {"template": {"metadata": {"labels": labels}}},
+    }

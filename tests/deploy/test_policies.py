@@ -13,10 +13,13 @@ from tests.deploy.manifests import (
     KUSTOMIZE,
     Rendering,
     all_containers,
+    applies_to,
     container_environment,
     container_ports,
     is_app_image,
     mounted_secret_file,
+    namespace_labels,
+    pod_elsewhere,
     pod_labels,
     pod_spec,
     resolve_port,
@@ -291,27 +294,6 @@ def test_postgres_startup_and_readiness_use_pg_isready(rendering):
 
 def policies(rendering):
     return rendering.of_kind("NetworkPolicy")
-
-
-def applies_to(policy: dict, workload: dict) -> bool:
-    """A policy selects pods of its own namespace only."""
-    same_namespace = policy["metadata"].get("namespace") == workload["metadata"].get("namespace")
-    return same_namespace and selects(policy["spec"]["podSelector"], pod_labels(workload))
-
-
-def namespace_labels(rendering, name: str) -> dict:
-    """A namespace's labels: the rendered Namespace's, and the name label every namespace has."""
-    rendered = [n for n in rendering.of_kind("Namespace") if n["metadata"]["name"] == name]
-    labels = rendered[0]["metadata"].get("labels", {}) if rendered else {}
-    return {**labels, "kubernetes.io/metadata.name": name}
-
-
-def pod_elsewhere(namespace: str, labels: dict) -> dict:
-    """A pod these manifests do not render (another namespace's Prometheus), as a source."""
-    return {
-        "metadata": {"name": "elsewhere", "namespace": namespace},
-        "spec": {"template": {"metadata": {"labels": labels}}},
-    }
 
 
 # What a source of None stands for when a rule names namespaces: the ingress controller's.
