@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import time
 import uuid
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ import pytest
 
 from tests.metrics.scraping import UUID, Scrape, scrape, total_in_file, worker_files
 from tests.processes import (
+    ROOT,
+    SERVER_COMMAND,
     TEST_SECRET_KEY,
     UNCOLLECTED_STATIC,
     api_server,
@@ -256,6 +259,24 @@ def test_the_ui_counts_api_timeouts_and_unreachable_apis(tmp_path):
     assert calls.total("taskmanager_api_client_requests_total", route=TOKEN_ROUTE, status="error") == 1
     timed = calls.total("taskmanager_api_client_request_duration_seconds_sum", route=TOKEN_ROUTE)
     assert timed >= 0.5
+
+
+def test_a_metrics_port_in_use_stops_the_server_with_a_message():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = clean_env(
+            TASKMANAGER_ROLE="ui",
+            SECRET_KEY=TEST_SECRET_KEY,
+            TASKMANAGER_API_URL="http://127.0.0.1:9",
+            SERVER_BIND="127.0.0.1",
+            METRICS_PORT=str(port),
+        )
+        result = subprocess.run(
+            list(SERVER_COMMAND), env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode != 0
+    assert f"cannot serve metrics on 127.0.0.1:{port}" in result.stderr
+    assert "METRICS_PORT" in result.stderr
 
 
 def test_a_dead_worker_keeps_its_counts_but_not_its_requests_in_progress(api):
