@@ -58,6 +58,8 @@ ROLE_TABLE = {
         ),
         middleware=(
             "taskmanager.api.middleware.JsonErrorMiddleware",
+            # Before anything reads the database; a no-op without DATABASE_REPLICA_URL.
+            "taskmanager.config.read_replica.ReadReplicaMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "taskmanager.api.middleware.SlashRedirectMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
@@ -102,9 +104,7 @@ def current_role(environ=os.environ) -> str:
     if value not in ROLES:
         shown = repr(environ[ROLE_VARIABLE]) if ROLE_VARIABLE in environ else "not set"
         described = "; ".join(f"{name}: {ROLE_TABLE[name].summary}" for name in ROLES)
-        raise ValueError(
-            f"{ROLE_VARIABLE} is {shown}; set it to one of: {', '.join(ROLES)} ({described})."
-        )
+        raise ValueError(f"{ROLE_VARIABLE} is {shown}; set it to one of: {', '.join(ROLES)} ({described}).")
     return value
 
 

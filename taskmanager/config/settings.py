@@ -89,12 +89,22 @@ if ROLE_PROFILE.has_database:
             default=f"sqlite:///{BASE_DIR / 'data' / 'taskmanager.sqlite3'}",
         )
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-            "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
-        )
+    # Read-only requests read here when set (config/read_replica.py).
+    DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+    if DATABASE_REPLICA_URL:
+        DATABASES["replica"] = {
+            **env.db_url_config(DATABASE_REPLICA_URL),
+            # Tests create one database; the replica alias reads that same one.
+            "TEST": {"MIRROR": "default"},
+        }
+        DATABASE_ROUTERS = ["taskmanager.config.read_replica.ReplicaRouter"]
+    for database in DATABASES.values():
+        database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+        database["CONN_HEALTH_CHECKS"] = True
+        if database["ENGINE"] == "django.db.backends.postgresql":
+            database.setdefault("OPTIONS", {}).setdefault(
+                "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
+            )
     # migrate_with_lock: how long one migration statement may wait for a table
     # lock (seconds; every query on that table queues behind the waiting
     # statement meanwhile), how many times to try, and the pause between tries.

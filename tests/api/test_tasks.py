@@ -9,7 +9,11 @@ from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 
-TASK_KEYS = {"project", "assignee", "created_by", "overdue", 
+TASK_KEYS = {
+    "project",
+    "assignee",
+    "created_by",
+    "overdue",
     "id",
     "title",
     "description",
