@@ -134,6 +134,9 @@ class TestFilters:
         [
             ("completed=maybe", "completed"),
             ("project=not-a-uuid", "project"),
+            ("project=", "project"),
+            ("project=0123456789abcdef0123456789abcdef", "project"),
+            ("project=%7B01234567-89ab-cdef-0123-456789abcdef%7D", "project"),
             ("assignee=a%00b", "assignee"),
             ("priority=urgent", "priority"),
             ("priority=high,urgent", "priority"),

@@ -186,3 +186,25 @@ def test_the_description_pattern_agrees_with_the_service(api_client, description
 
     assert bool(re.search(bounded_text_pattern(DESCRIPTION_MAX_LENGTH), description)) is accepted
     assert (response.status_code == 201) is accepted, response.content
+
+
+def test_an_operation_whose_body_names_a_project_documents_404(schema):
+    # A project the caller is no member of is not found, wherever it is named.
+    named = []
+    for path, method, operation in operations(schema):
+        if "requestBody" not in operation:
+            continue
+        if "project" in request_schema(schema, path, method)["properties"]:
+            named.append((path, method))
+            assert "404" in errors_of(operation), (path, method)
+    assert ("/api/v1/tasks/", "post") in named
+    assert ("/api/v1/tasks/clear-completed/", "post") in named
+
+
+@pytest.mark.parametrize(
+    ("url", "body"), [("/api/v1/tasks/", {"title": "t"}), ("/api/v1/tasks/clear-completed/", {})]
+)
+def test_a_project_of_others_in_the_body_is_404(api_client, other_user, url, body):
+    response = api_client.post(url, {**body, "project": str(other_user.inbox.id)}, format="json")
+
+    assert response.status_code == 404, response.content

@@ -290,6 +290,22 @@ class TestClearCompleted:
         assert response.json() == {"deleted": 1}
         assert list(Task.objects.values_list("project", flat=True)) == [user.inbox.id]
 
+    @pytest.mark.parametrize("body", ["null", "[]", "0", "false", '"x"', '{"project": null}', '{"x": 1}'])
+    def test_a_body_that_is_no_object_of_options_is_400(self, api_client, user, body):
+        TaskFactory(owner=user, completed=True)
+
+        response = api_client.post(f"{TASKS_URL}clear-completed/", body, content_type="application/json")
+
+        assert_error(response, 400)
+        assert Task.objects.count() == 1
+
+    def test_an_empty_object_clears_everything_the_caller_may(self, api_client, user):
+        TaskFactory(owner=user, completed=True)
+
+        response = api_client.post(f"{TASKS_URL}clear-completed/", {}, format="json")
+
+        assert response.json() == {"deleted": 1}
+
 
 class TestIsolation:
     """A task of a project the caller is no member of behaves exactly as if it did not exist."""
