@@ -37,7 +37,8 @@ class ProjectOutputSerializer(serializers.Serializer):
     is_inbox = serializers.BooleanField(
         help_text="The caller's own Inbox: cannot be renamed, archived, shared or deleted."
     )
-    role = serializers.ChoiceField(choices=Role.choices, help_text="The caller's role in the project.")
+    # The values alone, as the input fields list them, so the schema has one role enum for both directions.
+    role = serializers.ChoiceField(choices=Role.values, help_text="The caller's role in the project.")
     task_count = serializers.IntegerField()
     open_task_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -77,7 +78,7 @@ class MemberRoleInputSerializer(StrictSerializer):
 
 class MemberOutputSerializer(serializers.Serializer):
     username = serializers.CharField()
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = serializers.ChoiceField(choices=Role.values)  # values alone: see ProjectOutputSerializer
     joined_at = serializers.DateTimeField()
 
     def to_representation(self, row):

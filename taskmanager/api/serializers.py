@@ -18,10 +18,11 @@ from taskmanager.domain.patterns import NOT_NUL, SPACE, char_class, trimmed_text
 from taskmanager.tasks.models import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
+    TAGS_PER_TASK_MAX,
     TITLE_MAX_LENGTH,
     Priority,
 )
-from taskmanager.tasks.services import BulkAction
+from taskmanager.tasks.services import TOO_MANY_TAGS, BulkAction
 
 # Fields a client may echo back from a GET; accepted and ignored on writes.
 READ_ONLY_TASK_FIELDS = frozenset(
@@ -99,8 +100,11 @@ class TaskInputSerializer(StrictSerializer):
     priority = choice_field(Priority.values, required=False)
     completed = StrictBooleanField(required=False)
     due_date = StrictDateField(allow_null=True, required=False)
-    tags = serializers.ListField(
+    # Bounded before its items are read, so a long list of bad items gets one message, not one each.
+    tags = BoundedListField(
         child=StrictCharField(allow_blank=True, trim_whitespace=False, schema_pattern=TAG_PATTERN),
+        max_length=TAGS_PER_TASK_MAX,
+        error_messages={"max_length": TOO_MANY_TAGS},
         required=False,
     )
     project = StrictUUIDField(required=False, help_text="The project's id; the caller's Inbox when left out.")

@@ -30,6 +30,8 @@ class ProjectAdmin(admin.ModelAdmin):
     list_display = ("name", "color", "archived", "inbox_of", "updated_at")
     list_filter = ("archived", "color")
     search_fields = ("name", "memberships__user__username")
+    # A stable order for the changelist and for the task form's project search, which pages its results.
+    ordering = ("name", "id")
     list_select_related = ("inbox_of",)
     fields = (*_PROJECT_FIELDS, "inbox_of", "created_at", "updated_at", "version")
     readonly_fields = ("inbox_of", "created_at", "updated_at", "version")

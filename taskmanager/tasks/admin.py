@@ -44,7 +44,8 @@ class TaskAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Kept as written, as the API keeps it.
         self.fields["description"].strip = False
-        if self.instance.pk:
+        # A new task has its id (a UUID default) before it is saved: ask the state, not the pk.
+        if not self.instance._state.adding:
             self.fields["tag_names"].initial = ", ".join(self.instance.tags.values_list("name", flat=True))
             self.fields["assignee_name"].initial = (
                 self.instance.assignee.get_username() if self.instance.assignee else ""
@@ -57,7 +58,7 @@ class TaskAdminForm(forms.ModelForm):
             # The service's own checks (membership of the assignee, an archived
             # project, every field rule), run and rolled back, so the form shows
             # their messages instead of failing at save.
-            self._rehearse(self.instance.pk)
+            self._rehearse(None if self.instance._state.adding else self.instance.pk)
         return cleaned
 
     def _rehearse(self, task_id) -> None:
