@@ -6,6 +6,7 @@ from taskmanager.api.fields import StrictBooleanField, StrictCharField, choice_f
 from taskmanager.api.serializers import StrictSerializer, bounded_text_pattern, iso_time
 from taskmanager.domain.patterns import trimmed_text_pattern
 from taskmanager.projects.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, Color, Role
+from taskmanager.projects.services import project_fields_clean
 
 READ_ONLY_PROJECT_FIELDS = frozenset(
     {"id", "version", "created_at", "updated_at", "is_inbox", "role", "task_count", "open_task_count"}
@@ -14,6 +15,7 @@ READ_ONLY_PROJECT_FIELDS = frozenset(
 
 class ProjectInputSerializer(StrictSerializer):
     ignored_fields = READ_ONLY_PROJECT_FIELDS
+    domain_rules = staticmethod(project_fields_clean)
 
     name = StrictCharField(
         allow_blank=True, trim_whitespace=False, schema_pattern=trimmed_text_pattern(NAME_MAX_LENGTH)

@@ -141,6 +141,28 @@ class TestFieldValidation:
             fields=["title", "completed", "due_date", "colour"],
         )
 
+    def test_shape_and_rule_errors_are_named_together(self, api_client):
+        # The well-formed fields still go through the domain when others have the wrong shape.
+        body = {"title": "   ", "priority": "urgent", "completed": "yes", "colour": "red"}
+
+        error = assert_error(
+            api_client.post(TASKS_URL, body, format="json"),
+            400,
+            fields=["title", "priority", "completed", "colour"],
+        )
+
+        assert error["fields"]["title"] == ["Title must not be empty."]
+        assert error["fields"]["priority"] == ["Priority must be one of: low, medium, high."]
+        assert not Task.objects.exists()
+
+    def test_project_shape_and_rule_errors_are_named_together(self, api_client):
+        body = {"name": "", "color": "mauve", "archived": "no"}
+
+        error = assert_error(api_client.post("/api/v1/projects/", body, format="json"), 400)
+
+        assert set(error["fields"]) == {"name", "color", "archived"}
+        assert error["fields"]["name"] == ["Name must not be empty."]
+
     def test_errors_inside_a_list_say_which_item(self, api_client):
         body = {"title": "ok", "tags": ["fine", 5]}
 
