@@ -145,6 +145,37 @@ def member_remove(*, actor, project_id, username: str) -> None:
     membership.delete()
 
 
+@write_transaction
+def projects_hand_over(*, user) -> dict:
+    """Before the user's account goes: each shared project they alone own gets
+    a new owner (the longest-standing editor, else viewer); one with no other
+    member goes with its tasks. Returns {"handed_over": n, "deleted": n}."""
+    from taskmanager.tasks.models import Task
+    from taskmanager.tasks.services import tasks_delete
+
+    handed_over = deleted = 0
+    owned = Membership.objects.filter(user=user, role=Role.OWNER, project__inbox_of__isnull=True)
+    for project in (
+        Project.objects.filter(id__in=owned.values("project_id")).order_by("id").select_for_update()
+    ):
+        others = Membership.objects.filter(project=project).exclude(user=user).select_for_update()
+        if others.filter(role=Role.OWNER).exists():
+            continue
+        successor = (
+            others.filter(role=Role.EDITOR).order_by("created_at", "id").first()
+            or others.order_by("created_at", "id").first()
+        )
+        if successor is None:
+            tasks_delete(Task.objects.filter(project=project))
+            project.delete()
+            deleted += 1
+            continue
+        successor.role = Role.OWNER
+        successor.save(update_fields=["role"])
+        handed_over += 1
+    return {"handed_over": handed_over, "deleted": deleted}
+
+
 def _project_locked(actor, project_id, need, expected_versions=None) -> Project:
     """The project, locked for update, once the actor's role meets ``need``."""
     project_access(actor, project_id, need)

@@ -97,6 +97,19 @@ class TestActions:
         already.refresh_from_db()
         assert already.version == 1
 
+    @pytest.mark.parametrize("action", ["mark_completed", "delete_selected"])
+    def test_actions_leave_tasks_of_archived_projects_alone(self, admin_client, owner, action):
+        archived = TaskFactory(project=ProjectFactory(archived=True, members={owner: "owner"}))
+        active = TaskFactory(owner=owner)
+        extra = {"post": "yes"} if action == "delete_selected" else {}
+
+        response = self.run_action(admin_client, action, [archived, active], **extra)
+
+        assert response.status_code == 200
+        archived.refresh_from_db()
+        assert (archived.completed, archived.version) == (False, 1)
+        assert Task.objects.filter(id=active.id, completed=True).exists() != (action == "delete_selected")
+
     def test_mark_open(self, admin_client, owner):
         tasks = TaskFactory.create_batch(3, owner=owner, completed=True)
 
