@@ -9,8 +9,8 @@ import pytest
 from django.db import transaction
 
 from taskmanager.projects.models import Membership, Project
-from taskmanager.tasks.models import Task
-from tests.api.project_helpers import member_url, members_url, task_url, token_client
+from taskmanager.tasks.models import Tag, Task
+from tests.api.project_helpers import TASKS_URL, member_url, members_url, project_url, task_url, token_client
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
 from tests.projects.conftest import InThread, all_at_once, wait_for_lock_waiters
 
@@ -180,3 +180,80 @@ def test_adding_the_same_user_twice_at_once_makes_one_membership(owners, held):
         "username": ["That user is already a member; change their role instead."]
     }
     assert Membership.objects.filter(project=project, user__username="nick").count() == 1
+
+
+def retried_writes(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "taskmanager.domain.transactions"]
+
+
+@pytest.fixture
+def crew():
+    """ann owns it; bob edits it; cy views it (and is who bob assigns)."""
+    ann, bob, cy = UserFactory(username="ann"), UserFactory(username="bob"), UserFactory(username="cy")
+    project = ProjectFactory(members={ann: "owner", bob: "editor", cy: "viewer"})
+    return project, token_client(ann), token_client(bob), cy
+
+
+def test_a_members_create_racing_their_removal_takes_turns_without_a_deadlock(crew, caplog):
+    project, owner, bob, cy = crew
+    # Holding cy's membership stops bob's create after it holds his own, until the removal waits for it.
+    with transaction.atomic():
+        Membership.objects.select_for_update().get(project=project, user=cy)
+        create = InThread(
+            lambda: bob.post(
+                TASKS_URL, {"title": "New", "project": str(project.id), "assignee": "cy"}, format="json"
+            )
+        )
+        wait_for_lock_waiters(1)
+        removal = InThread(remove(owner, project, "bob"))
+        wait_for_lock_waiters(2)
+
+    created = create.join()
+    assert removal.join().status_code == 204
+    # bob's create went first: it holds his membership until it commits, and the removal waits for it.
+    assert created.status_code == 201, created.content
+    assert Task.objects.get(id=created.json()["id"]).project_id == project.id
+    assert not Membership.objects.filter(project=project, user__username="bob").exists()
+    assert not retried_writes(caplog), retried_writes(caplog)
+
+
+def test_a_new_tag_racing_the_removal_of_the_tasks_assignee_takes_turns_without_a_deadlock(crew, caplog):
+    project, owner, bob, cy = crew
+    task = TaskFactory(project=project, title="Theirs", assignee=cy)
+    # An uncommitted tag of that name stops bob's update with the task locked, until the removal waits for it.
+    with transaction.atomic():
+        Tag.objects.create(project=project, name="fresh")
+        update = InThread(lambda: bob.patch(task_url(task), {"tags": ["fresh"]}, format="json"))
+        wait_for_lock_waiters(1)
+        removal = InThread(remove(owner, project, "cy"))
+        wait_for_lock_waiters(2)
+        transaction.set_rollback(True)
+
+    updated = update.join()
+    assert updated.status_code == 200, updated.content
+    assert (updated.json()["tags"], updated.json()["assignee"]) == (["fresh"], "cy")
+    assert removal.join().status_code == 204
+    task.refresh_from_db()
+    assert (task.assignee_id, task.version) == (None, 3)
+    assert not retried_writes(caplog), retried_writes(caplog)
+
+
+def test_a_create_racing_the_projects_deletion_takes_turns_without_a_deadlock(crew, caplog):
+    project, owner, bob, cy = crew
+    with transaction.atomic():
+        Membership.objects.select_for_update().get(project=project, user=cy)
+        create = InThread(
+            lambda: bob.post(
+                TASKS_URL, {"title": "New", "project": str(project.id), "assignee": "cy"}, format="json"
+            )
+        )
+        wait_for_lock_waiters(1)
+        deletion = InThread(lambda: owner.delete(project_url(project)))
+        wait_for_lock_waiters(2)
+
+    assert create.join().status_code == 201
+    assert deletion.join().status_code == 204
+    # The deletion waited for the create, then took its task along.
+    assert not Project.objects.filter(id=project.id).exists()
+    assert not Task.objects.filter(project_id=project.id).exists()
+    assert not retried_writes(caplog), retried_writes(caplog)
