@@ -144,10 +144,6 @@ def snapshot():
     )
 
 
-def listed_task_ids(response) -> set[str]:
-    return {task["id"] for task in response.json()["results"]}
-
-
 @dataclass(frozen=True)
 class Endpoint:
     name: str
@@ -171,7 +167,7 @@ def check_role_in_body(response, ids, role):
 
 
 def check_tasks_listed(response, ids, role):
-    listed = listed_task_ids(response)
+    listed = {task["id"] for task in response.json()["results"]}
     if role == "outsider":
         assert not listed & {ids.task, ids.done}
     else:
