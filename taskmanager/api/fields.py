@@ -47,8 +47,11 @@ class StrictCharField(serializers.CharField):
 
 
 def choice_field(choices, **kwargs) -> StrictCharField:
-    """Text that the domain checks against ``choices`` (with its own message); the schema lists them."""
-    return StrictCharField(schema_extra={"enum": list(choices), "pattern": None}, **kwargs)
+    """Text that the domain checks against ``choices`` (with its own message); the schema lists them.
+
+    Blank text is the domain's to refuse too, with that same message.
+    """
+    return StrictCharField(allow_blank=True, schema_extra={"enum": list(choices), "pattern": None}, **kwargs)
 
 
 class StrictBooleanField(serializers.BooleanField):

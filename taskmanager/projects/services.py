@@ -177,9 +177,16 @@ def projects_hand_over(*, user) -> dict:
 
 
 def _project_locked(actor, project_id, need, expected_versions=None) -> Project:
-    """The project, locked for update, once the actor's role meets ``need``."""
+    """The project, locked for update, once the actor's role meets ``need``.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: changes of the project and its members
+    still take turns, but a task or tag being inserted into it meanwhile
+    (whose foreign key check locks the project FOR KEY SHARE) does not wait
+    for this lock while holding the membership row that this change waits
+    for, which deadlocked.
+    """
     project_access(actor, project_id, need)
-    project = Project.objects.select_for_update().get(id=project_id)
+    project = Project.objects.select_for_update(no_key=True).get(id=project_id)
     project_access(actor, project_id, need)  # again: a concurrent change may have just committed
     if expected_versions is not None and project.version not in expected_versions:
         raise VersionConflict(project.id, project.version, "project")
