@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from taskmanager.domain import cleaning
@@ -136,7 +136,11 @@ def member_remove(*, actor, project_id, username: str) -> None:
     """Remove a member; when it is the actor, they leave (any member may, but the last owner)."""
     from taskmanager.tasks.services import tasks_unassign
 
-    leaving = str(username).strip().lower() == actor_user(actor).get_username().lower()
+    # The database's case-insensitive match decides who is meant, as it does for the lookup.
+    target = (
+        get_user_model().objects.filter(username__iexact=str(username).strip()).values_list("id", flat=True)
+    )
+    leaving = actor_user(actor) is not None and actor_user(actor).id in list(target)
     project = _project_locked(actor, project_id, SEE if leaving else MANAGE_MEMBERS)
     membership = _membership_locked(project, username)
     if membership.role == Role.OWNER:
@@ -173,6 +177,10 @@ def projects_hand_over(*, user) -> dict:
         successor.role = Role.OWNER
         successor.save(update_fields=["role"])
         handed_over += 1
+    # Their tasks lose their assignee or creator with the account: new versions, so no ETag goes stale.
+    touched = Task.objects.filter(Q(assignee=user) | Q(created_by=user)).order_by("id")
+    locked = list(touched.select_for_update(of=("self",)).values_list("id", flat=True))
+    Task.objects.filter(id__in=locked).update(version=F("version") + 1, updated_at=timezone.now())
     return {"handed_over": handed_over, "deleted": deleted}
 
 
