@@ -52,7 +52,7 @@ class Row:
     task: Task
     links: dict
     editable: bool
-    project: Project | None  # shown on cross-project lists only
+    project: Project | None  # named on cross-project lists, when the user has more than the Inbox
 
 
 @login_required
@@ -160,14 +160,15 @@ def _rows(tasks: list[Task], request, scope: Scope, directory: Directory) -> lis
             "delete": delete.replace(_ID_SLOT, task.id) + back,
             "tags": [(tag, tag_links[tag]) for tag in task.tags],
         }
-        if scope.cross_project and project:
+        named = scope.cross_project and project is not None and len(directory.projects) > 1
+        if named:
             links["project"] = project_url(project.id)
         rows.append(
             Row(
                 task=task,
                 links=links,
                 editable=bool(project and project.can_edit_tasks),
-                project=project if scope.cross_project else None,
+                project=project if named else None,
             )
         )
     return rows

@@ -112,7 +112,7 @@ def _task_form(request, form_class, *, data=None, initial=None):
     chosen = (data or initial or {}).get("project") or ""
     project = directory.get(chosen)
     members = []
-    if project is not None:
+    if project is not None and project.can_edit_tasks:
         members = [Member.from_api(row) for row in api_for(request).member_list(project.id)]
     form = form_class(
         data, initial=initial, facts=facts_for(request), projects=directory.editable, members=members
