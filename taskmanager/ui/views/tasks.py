@@ -139,6 +139,9 @@ def _initial_from_post(post) -> dict:
 
 
 def _form_page(request, form, next_url, *, task=None, status=200, refreshed=False):
+    if refreshed:
+        # Back where the user was: choosing with the keyboard reloads the form on each choice.
+        form.fields["project"].widget.attrs["autofocus"] = True
     context = {"form": form, "next": next_url, "task": task, "refreshed": refreshed}
     return render_page(request, "ui/task_form.html", context, status=status)
 

@@ -84,6 +84,7 @@ def test_without_javascript_show_its_members_re_renders_for_the_chosen_project(l
     assert options(page, "assignee") == ["", "carol", "alice", "bob"]
     assert "Nothing is saved yet" in page
     assert "field__error" not in page
+    assert re.search(r'<select name="project"[^>]*autofocus', page)
 
 
 def test_a_refresh_drops_an_assignee_who_is_no_member_of_the_new_project(logged_in_client, team_api):
