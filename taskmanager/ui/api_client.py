@@ -15,6 +15,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from django.conf import settings
@@ -58,7 +59,7 @@ class ApiUnauthorized(ApiError):
 
 
 class ApiForbidden(ApiError):
-    """403: e.g. sign-up is disabled on the API."""
+    """403: e.g. sign-up is disabled on the API, or the caller's role in a project is too low."""
 
 
 class ApiNotFound(ApiError):
@@ -67,6 +68,10 @@ class ApiNotFound(ApiError):
 
 class ApiValidationError(ApiError):
     """400: the input was refused; ``fields`` maps field names to messages."""
+
+
+class ApiConflict(ApiError):
+    """409: the change contradicts the current state (the Inbox, the last owner, an archived project)."""
 
 
 class ApiPreconditionFailed(ApiError):
@@ -82,6 +87,7 @@ _ERRORS_BY_STATUS = {
     401: ApiUnauthorized,
     403: ApiForbidden,
     404: ApiNotFound,
+    409: ApiConflict,
     412: ApiPreconditionFailed,
     429: ApiThrottled,
 }
@@ -165,15 +171,51 @@ class Api:
             return {}
         return {CLIENT_ADDRESS_HEADER: sign_client_address(self.client_address, secret=secret)}
 
+    # Server facts (no credentials)
+    def meta(self) -> dict:
+        return self._call("GET", "/meta/", authenticated=False).data
+
+    # Projects
+    def project_list(self) -> list[dict]:
+        return self._call("GET", "/projects/").data
+
+    def project_get(self, project_id: str) -> tuple[dict, str]:
+        response = self._call("GET", f"/projects/{project_id}/")
+        return response.data, response.headers.get("ETag", "")
+
+    def project_create(self, fields: dict) -> dict:
+        return self._call("POST", "/projects/", json=fields).data
+
+    def project_update(self, project_id: str, fields: dict, *, etag: str = "") -> dict:
+        headers = {"If-Match": etag} if etag else {}
+        return self._call("PATCH", f"/projects/{project_id}/", json=fields, headers=headers).data
+
+    def project_delete(self, project_id: str) -> None:
+        self._call("DELETE", f"/projects/{project_id}/")
+
+    def member_list(self, project_id: str) -> list[dict]:
+        return self._call("GET", f"/projects/{project_id}/members/").data
+
+    def member_add(self, project_id: str, *, username: str, role: str) -> dict:
+        body = {"username": username, "role": role}
+        return self._call("POST", f"/projects/{project_id}/members/", json=body).data
+
+    def member_change_role(self, project_id: str, username: str, role: str) -> dict:
+        path = f"/projects/{project_id}/members/{quote(username, safe='')}/"
+        return self._call("PATCH", path, json={"role": role}).data
+
+    def member_remove(self, project_id: str, username: str) -> None:
+        self._call("DELETE", f"/projects/{project_id}/members/{quote(username, safe='')}/")
+
     # Tasks
     def task_list(self, params: dict) -> dict:
         return self._call("GET", "/tasks/", params=params).data
 
-    def task_stats(self) -> dict:
-        return self._call("GET", "/tasks/stats/").data
+    def task_stats(self, params: dict | None = None) -> dict:
+        return self._call("GET", "/tasks/stats/", params=params).data
 
-    def tag_list(self) -> list[dict]:
-        return self._call("GET", "/tags/").data
+    def tag_list(self, params: dict | None = None) -> list[dict]:
+        return self._call("GET", "/tags/", params=params).data
 
     def task_get(self, task_id: str) -> tuple[dict, str]:
         response = self._call("GET", f"/tasks/{task_id}/")
@@ -195,13 +237,16 @@ class Api:
     def task_bulk(self, *, ids: list[str], action: str) -> int:
         return self._call("POST", "/tasks/bulk/", json={"ids": ids, "action": action}).data["affected"]
 
-    def task_clear_completed(self) -> int:
-        return self._call("POST", "/tasks/clear-completed/").data["deleted"]
+    def task_clear_completed(self, project_id: str | None = None) -> int:
+        body = {"project": project_id} if project_id else None
+        return self._call("POST", "/tasks/clear-completed/", json=body).data["deleted"]
 
     # Transport
-    def _call(self, method: str, path: str, *, params=None, json=None, headers=None) -> ApiResponse:
+    def _call(
+        self, method: str, path: str, *, params=None, json=None, headers=None, authenticated=True
+    ) -> ApiResponse:
         all_headers = dict(headers or {})
-        if self.token:
+        if self.token and authenticated:
             all_headers["Authorization"] = f"Bearer {self.token}"
         if self.request_id:
             all_headers[REQUEST_ID_HEADER] = self.request_id

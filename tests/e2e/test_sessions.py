@@ -41,7 +41,7 @@ def test_sign_up_log_out_and_log_back_in(page, stack):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{stack.ui.url}/")
-    expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
+    expect(page.get_by_role("heading", name="All tasks", level=1)).to_be_visible()
     # A logged-in visitor of the login page is simply sent on.
     page.goto("/login/?next=/%3Fstatus%3Dcompleted")
     expect(page).to_have_url(f"{stack.ui.url}/?status=completed")
