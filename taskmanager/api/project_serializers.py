@@ -9,7 +9,17 @@ from taskmanager.projects.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH,
 from taskmanager.projects.services import project_fields_clean
 
 READ_ONLY_PROJECT_FIELDS = frozenset(
-    {"id", "version", "created_at", "updated_at", "is_inbox", "role", "task_count", "open_task_count"}
+    {
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "is_inbox",
+        "role",
+        "permissions",
+        "task_count",
+        "open_task_count",
+    }
 )
 
 
@@ -30,6 +40,17 @@ class ProjectInputSerializer(StrictSerializer):
     archived = StrictBooleanField(required=False)
 
 
+class PermissionsSerializer(serializers.Serializer):
+    """What the caller may do in the project now (their role, and the project's state)."""
+
+    change_tasks = serializers.BooleanField()
+    change_project = serializers.BooleanField()
+    rename_or_archive = serializers.BooleanField()
+    delete_project = serializers.BooleanField()
+    manage_members = serializers.BooleanField()
+    leave = serializers.BooleanField()
+
+
 class ProjectOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -41,6 +62,7 @@ class ProjectOutputSerializer(serializers.Serializer):
     )
     # The values alone, as the input fields list them, so the schema has one role enum for both directions.
     role = serializers.ChoiceField(choices=Role.values, help_text="The caller's role in the project.")
+    permissions = PermissionsSerializer()
     task_count = serializers.IntegerField()
     open_task_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -56,6 +78,7 @@ class ProjectOutputSerializer(serializers.Serializer):
             "archived": row["archived"],
             "is_inbox": row["is_inbox"],
             "role": row["role"],
+            "permissions": row["permissions"],
             "task_count": row["task_count"],
             "open_task_count": row["open_task_count"],
             "created_at": iso_time(row["created_at"]),

@@ -9,10 +9,17 @@ from dataclasses import dataclass
 
 from taskmanager.ui.session import api_for
 
-OWNER = "owner"
-EDITOR = "editor"
 VIEWER = "viewer"
-WRITING_ROLES = frozenset({OWNER, EDITOR})
+# What the API says the user may do in a project (its "permissions"); nothing here
+# knows which role allows what.
+PERMISSIONS = (
+    "change_tasks",
+    "change_project",
+    "rename_or_archive",
+    "delete_project",
+    "manage_members",
+    "leave",
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class Project:
     task_count: int
     open_task_count: int
     version: int
+    permissions: frozenset[str] = frozenset()
 
     @classmethod
     def from_api(cls, data: dict) -> "Project":
@@ -41,6 +49,9 @@ class Project:
             task_count=int(data.get("task_count") or 0),
             open_task_count=int(data.get("open_task_count") or 0),
             version=int(data.get("version") or 1),
+            permissions=frozenset(
+                name for name, allowed in (data.get("permissions") or {}).items() if allowed
+            ),
         )
 
     @property
@@ -48,13 +59,29 @@ class Project:
         return max(0, self.task_count - self.open_task_count)
 
     @property
-    def is_owner(self) -> bool:
-        return self.role == OWNER
+    def can_edit_tasks(self) -> bool:
+        """Whether the API will take task changes here (its role and the project's state)."""
+        return "change_tasks" in self.permissions
 
     @property
-    def can_edit_tasks(self) -> bool:
-        """Whether the API will take task changes here: editor or owner, and not archived."""
-        return self.role in WRITING_ROLES and not self.archived
+    def can_change_project(self) -> bool:
+        return "change_project" in self.permissions
+
+    @property
+    def can_rename_or_archive(self) -> bool:
+        return "rename_or_archive" in self.permissions
+
+    @property
+    def can_delete(self) -> bool:
+        return "delete_project" in self.permissions
+
+    @property
+    def can_manage_members(self) -> bool:
+        return "manage_members" in self.permissions
+
+    @property
+    def can_leave(self) -> bool:
+        return "leave" in self.permissions
 
     @property
     def role_label(self) -> str:

@@ -23,6 +23,7 @@ PROJECT_KEYS = {
     "archived",
     "is_inbox",
     "role",
+    "permissions",
     "task_count",
     "open_task_count",
     "created_at",

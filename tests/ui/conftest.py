@@ -134,7 +134,22 @@ def project_json(**overrides) -> dict:
         "version": 1,
     }
     project.update(overrides)
+    project.setdefault("permissions", api_permissions(project))
     return project
+
+
+def api_permissions(project: dict) -> dict:
+    """What the real API says a member may do, for this fake's projects (projects/access.py)."""
+    rank = {"viewer": 1, "editor": 2, "owner": 3}[project["role"]]
+    owner = rank == 3
+    return {
+        "change_tasks": rank >= 2 and not project["archived"],
+        "change_project": owner,
+        "rename_or_archive": owner and not project["is_inbox"],
+        "delete_project": owner and not project["is_inbox"],
+        "manage_members": owner and not project["is_inbox"],
+        "leave": not project["is_inbox"],
+    }
 
 
 def team_json(**overrides) -> dict:

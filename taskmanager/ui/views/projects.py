@@ -20,7 +20,7 @@ from taskmanager.ui.project_forms import ProjectForm
 from taskmanager.ui.session import api_for, login_required
 from taskmanager.ui.views.common import count_of, project_url, render_page, short
 
-NOT_OWNER = "You need the owner role in this project to change or delete the project."
+NOT_ALLOWED = "Your role in this project does not allow that."
 
 
 @login_required
@@ -50,11 +50,11 @@ def _project_or_404(request, project_id) -> Project:
     return project
 
 
-def _owners_only(request, project: Project):
-    """Non-owners are sent back to the project with the API's rule; None for owners."""
-    if project.is_owner:
+def _refused_unless(request, project: Project, allowed: bool):
+    """Sends who may not (as the API's permissions say) back to the project; None for who may."""
+    if allowed:
         return None
-    messages.error(request, NOT_OWNER)
+    messages.error(request, NOT_ALLOWED)
     return redirect(project_url(project.id))
 
 
@@ -62,7 +62,7 @@ def _owners_only(request, project: Project):
 @require_http_methods(["GET", "POST"])
 def project_settings(request, project_id):
     project = _project_or_404(request, project_id)
-    if request.method == "GET" and (refused := _owners_only(request, project)):
+    if request.method == "GET" and (refused := _refused_unless(request, project, project.can_change_project)):
         return refused
     facts = facts_for(request)
     api = api_for(request)
@@ -71,11 +71,11 @@ def project_settings(request, project_id):
         form = ProjectForm(
             initial=ProjectForm.initial_from(Project.from_api(data), etag),
             facts=facts,
-            inbox=project.is_inbox,
+            inbox=not project.can_rename_or_archive,
         )
         return _settings_page(request, project, form)
 
-    form = ProjectForm(request.POST, facts=facts, inbox=project.is_inbox)
+    form = ProjectForm(request.POST, facts=facts, inbox=not project.can_rename_or_archive)
     status = 400
     if form.is_valid():
         try:
@@ -86,7 +86,7 @@ def project_settings(request, project_id):
             # Keep what the owner typed; saving again (against the current version) overwrites.
             data = request.POST.copy()
             data["etag"] = error.etag
-            form = ProjectForm(data, facts=facts, inbox=project.is_inbox)
+            form = ProjectForm(data, facts=facts, inbox=not project.can_rename_or_archive)
             form.is_valid()
             form.add_error(
                 None,
@@ -128,6 +128,6 @@ def project_delete(request, project_id):
         tasks = f" and {count_of(project.task_count)}" if project.task_count else ""
         messages.success(request, f"Deleted the project “{short(project.name)}”{tasks}.")
         return redirect(reverse("ui:task-list"))
-    if refused := _owners_only(request, project):
+    if refused := _refused_unless(request, project, project.can_delete):
         return refused
     return render_page(request, "ui/project_confirm_delete.html", {"project": project})
