@@ -257,6 +257,13 @@ if not ROLE_PROFILE.has_database:
         )
     TASKMANAGER_API_CONNECT_TIMEOUT = env.float("TASKMANAGER_API_CONNECT_TIMEOUT", default=1.0)
     TASKMANAGER_API_READ_TIMEOUT = env.float("TASKMANAGER_API_READ_TIMEOUT", default=5.0)
+    # The circuit breaker in front of the API (ui/circuit_breaker.py): failures in a
+    # row that open it, and how long it first stays open (doubling up to the maximum).
+    TASKMANAGER_API_BREAKER_FAILURES = env.int("TASKMANAGER_API_BREAKER_FAILURES", default=5)
+    TASKMANAGER_API_BREAKER_OPEN_SECONDS = env.float("TASKMANAGER_API_BREAKER_OPEN_SECONDS", default=1.0)
+    TASKMANAGER_API_BREAKER_MAX_OPEN_SECONDS = env.float(
+        "TASKMANAGER_API_BREAKER_MAX_OPEN_SECONDS", default=8.0
+    )
     # Seconds each process keeps the API's server facts (GET /api/v1/meta/) before asking again.
     TASKMANAGER_META_TTL = env.float("TASKMANAGER_META_TTL", default=60.0)
     LOGIN_URL = "ui:login"

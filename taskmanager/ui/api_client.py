@@ -21,6 +21,7 @@ import httpx
 from django.conf import settings
 
 from taskmanager.config.client_address import CLIENT_ADDRESS_HEADER, sign_client_address
+from taskmanager.ui.circuit_breaker import CLOSED, CircuitBreaker, CircuitOpen
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,43 @@ def install_http_client(client: httpx.Client | None) -> httpx.Client | None:
     with _pool_lock:
         previous, _pool = _pool, client
     return previous
+
+
+# --- The circuit breaker, one per process ---------------------------------------------
+_breaker: CircuitBreaker | None = None
+
+
+def circuit_breaker() -> CircuitBreaker:
+    global _breaker
+    if _breaker is None:
+        with _pool_lock:
+            if _breaker is None:
+                _breaker = build_circuit_breaker()
+    return _breaker
+
+
+def build_circuit_breaker(**overrides) -> CircuitBreaker:
+    options = {
+        "failures": settings.TASKMANAGER_API_BREAKER_FAILURES,
+        "open_seconds": settings.TASKMANAGER_API_BREAKER_OPEN_SECONDS,
+        "max_open_seconds": settings.TASKMANAGER_API_BREAKER_MAX_OPEN_SECONDS,
+        "on_change": _breaker_changed,
+        **overrides,
+    }
+    return CircuitBreaker(**options)
+
+
+def install_circuit_breaker(breaker: CircuitBreaker | None) -> CircuitBreaker | None:
+    """Replace the process's breaker (tests start each with a closed one); returns the old one."""
+    global _breaker
+    with _pool_lock:
+        previous, _breaker = _breaker, breaker
+    return previous
+
+
+def _breaker_changed(state: str) -> None:
+    log = logger.info if state == CLOSED else logger.warning
+    log("circuit breaker for the API: %s", state)
 
 
 # --- Requests -----------------------------------------------------------------------
@@ -251,18 +289,37 @@ class Api:
         if self.request_id:
             all_headers[REQUEST_ID_HEADER] = self.request_id
         url = API_PREFIX + path
+        response = self._send_guarded(method, path, url, params=params, json=json, headers=all_headers)
+        if response.status_code >= 400:
+            raise _error_from(response, method, path)
+        data = response.json() if response.content else None
+        return ApiResponse(status=response.status_code, data=data, headers=response.headers)
+
+    def _send_guarded(self, method, path, url, **kwargs) -> httpx.Response:
+        """One call through the circuit breaker: refused at once while the API keeps failing."""
+        breaker = circuit_breaker()
         try:
-            response = self._send(method, url, params=params, json=json, headers=all_headers)
+            breaker.before_call()
+        except CircuitOpen as refusal:
+            raise ApiUnavailable(0, "The task service is failing; trying again shortly.") from refusal
+        healthy = False
+        try:
+            response = self._send(method, url, **kwargs)
+            healthy = response.status_code < 500
+            return response
         except httpx.TimeoutException as error:
             logger.warning("API %s %s timed out: %r", method, path, error)
             raise ApiUnavailable(0, "The task service did not answer in time.") from error
         except httpx.TransportError as error:
             logger.warning("API %s %s unreachable: %r", method, path, error)
             raise ApiUnavailable(0, "The task service cannot be reached.") from error
-        if response.status_code >= 400:
-            raise _error_from(response, method, path)
-        data = response.json() if response.content else None
-        return ApiResponse(status=response.status_code, data=data, headers=response.headers)
+        finally:
+            # Anything but an answer below 500 counts against the API, a bug here included,
+            # so a half-open breaker's probe always ends.
+            if healthy:
+                breaker.succeeded()
+            else:
+                breaker.failed()
 
     def _send(self, method, url, **kwargs) -> httpx.Response:
         client = http_client()

@@ -87,6 +87,14 @@ class FakeApi:
         return json.loads(request.content) if request.content else None
 
 
+@pytest.fixture(autouse=True)
+def closed_circuit_breaker():
+    """Each test starts with the API's circuit breaker closed, whatever the last one failed."""
+    previous = api_client.install_circuit_breaker(None)
+    yield
+    api_client.install_circuit_breaker(previous)
+
+
 @pytest.fixture
 def fake_api():
     """The API over a fake transport, answering the server facts and a user with only an Inbox."""
