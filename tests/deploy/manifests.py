@@ -67,6 +67,10 @@ def throwaway_secrets() -> dict[str, str]:
             f"DATABASE_URL=postgres://taskmanager:{password}@postgres:5432/taskmanager\n"
         ),
         "ui.env": f"SECRET_KEY=sk{secrets.token_hex(24)}\n",
+        "backup-s3-credentials": (
+            f"[default]\naws_access_key_id = AK{secrets.token_hex(8).upper()}\n"
+            f"aws_secret_access_key = sa{secrets.token_hex(20)}\n"
+        ),
     }
 
 
@@ -74,6 +78,9 @@ def secret_values(files: dict[str, str]) -> list[str]:
     values = [files["postgres-password"], files["admin-password"]]
     for name in ("api.env", "ui.env"):
         values += [line.split("=", 1)[1] for line in files[name].splitlines() if "=" in line]
+    for line in files.get("backup-s3-credentials", "").splitlines():
+        if " = " in line:
+            values.append(line.split(" = ", 1)[1])
     return values
 
 
