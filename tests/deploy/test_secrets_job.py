@@ -5,6 +5,7 @@ its script creates what is missing, keeps what exists and completes a partial
 state, run against a fake API server (fake_kubernetes.py) over TLS."""
 
 import base64
+import json
 import os
 import shutil
 import subprocess
@@ -387,3 +388,49 @@ def test_what_the_rendering_holds_is_what_the_job_would_make(kind):
     again = secrets_job_creates(kind, {})
     assert [s["metadata"]["name"] for s in again] == [s["metadata"]["name"] for s in kind.cluster_secrets]
     assert Path(SCRIPT).is_file()
+
+
+@pytest.mark.container
+def test_the_job_runs_in_the_application_image_as_rendered(kind, fake, certificate, tmp_path):
+    """The rendered container in the real image: its user, a read-only root
+    filesystem, no capabilities, the script and the ServiceAccount files
+    mounted read-only where the manifest mounts them."""
+    from tests.deploy.test_manifests_in_containers import IMAGE, PodRunner, podman
+
+    if shutil.which("podman") is None or podman("image", "exists", IMAGE).returncode != 0:
+        unavailable(
+            f"the image {IMAGE} does not exist", "run tests/container first, on a machine with podman"
+        )
+    ca, key = certificate
+    rendered = job(kind)
+    (container,) = pod_spec(rendered)["containers"]
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    scripts, account = tmp_path / "scripts", tmp_path / "serviceaccount"
+    scripts.mkdir()
+    account.mkdir()
+    (scripts / "create_secrets.py").write_text(SCRIPT.read_text())
+    (account / "token").write_text(TOKEN)
+    (account / "namespace").write_text(NAMESPACE)
+    (account / "ca.crt").write_bytes(ca.read_bytes())
+    for path in [*scripts.iterdir(), *account.iterdir(), scripts, account]:
+        path.chmod(0o755 if path.is_dir() else 0o444)
+    runner = PodRunner(kind, rendered, tmp_path, {})
+    # A container's `command` replaces the image's entry point, as the kubelet does.
+    command = runner.command(
+        {**container, "command": []}, "--rm", f"--entrypoint={json.dumps(container['command'])}"
+    )
+    volumes = [
+        f"--volume={scripts}:{mounts['script']}:ro",
+        f"--volume={account}:{mounts['kube-api-access']}:ro",
+    ]
+    with serve(fake, ca, key) as port:
+        at = command.index(IMAGE)
+        command[at:at] = [
+            *volumes,
+            "--env=KUBERNETES_SERVICE_HOST=127.0.0.1",
+            f"--env=KUBERNETES_SERVICE_PORT={port}",
+        ]
+        result = podman(*command, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("created ") == 4
+    assert_consistent(fake)
