@@ -119,9 +119,14 @@ def test_the_backup_reaches_postgres_and_nothing_reaches_it(rendering):
     assert not allowed(rendering, backup, redis, 6379)
     assert not allowed(rendering, ui, database, 5432)
     assert not allowed(rendering, None, database, 5432)
-    for policy in rendering.of_kind("NetworkPolicy"):
-        if selects(policy["spec"]["podSelector"], pod_labels(backup)):
-            assert not policy["spec"].get("ingress"), policy["metadata"]["name"]
+    covering = [
+        p for p in rendering.of_kind("NetworkPolicy") if selects(p["spec"]["podSelector"], pod_labels(backup))
+    ]
+    for policy in covering:
+        assert not policy["spec"].get("ingress"), policy["metadata"]["name"]
+    # It finds the database by name: the cluster DNS is allowed.
+    dns = [port for p in covering for rule in p["spec"].get("egress", []) for port in rule.get("ports", [])]
+    assert {"protocol": "UDP", "port": 53} in dns
 
 
 def test_production_uploads_each_dump_to_object_storage_and_kind_does_not(renderings):
