@@ -116,10 +116,14 @@ def test_a_failing_api_opens_the_circuit_breaker_and_it_closes_by_itself(page, s
     page.goto("/")
     stack.api.stop()
     try:
-        # Each page asks the API a few times; enough failures in a row open the breaker.
-        for _ in range(4):
+        # Each page stops at its first failed call; five failures in a row open the breaker.
+        for _ in range(5):
             assert page.reload().status == 503
         assert "circuit breaker for the API: open" in stack.ui.log_text()
+        tried = stack.ui.log_text().count("unreachable")
+        assert page.reload().status == 503
+        # Refused by the open breaker, not by another attempt to connect.
+        assert stack.ui.log_text().count("unreachable") == tried
     finally:
         stack.api.start()
     assert reload_until_served(page, "/") == 200
