@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 
 from taskmanager.tasks.filters import ASSIGNEE_ME, ASSIGNEE_NONE
 
-
 # Words that stand for someone in the task filters (tasks/filters.py: assignee=me|none),
 # so no account may be called by them.
 RESERVED_USERNAMES = frozenset({ASSIGNEE_ME, ASSIGNEE_NONE})
