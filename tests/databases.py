@@ -13,8 +13,11 @@ from tests.settings import POSTGRES_URL
 
 
 @contextmanager
-def scratch_database(name: str, server_url: str = POSTGRES_URL) -> Iterator[str]:
-    """Create the empty database ``name`` on the test server and yield its URL; drop it afterwards.
+def scratch_database(
+    name: str, server_url: str = POSTGRES_URL, *, copy_of: str | None = None
+) -> Iterator[str]:
+    """Create the empty database ``name`` (or, with ``copy_of``, a copy of that database, which
+    nobody may be connected to) on the test server and yield its URL; drop it afterwards.
 
     A database of that name left by a run that was killed is dropped first.
     Raises psycopg2.OperationalError when the server does not answer, so the
@@ -34,7 +37,10 @@ def scratch_database(name: str, server_url: str = POSTGRES_URL) -> Iterator[str]
     try:
         with admin.cursor() as cursor:
             cursor.execute(drop)
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+            if copy_of:
+                create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(copy_of))
+            cursor.execute(create)
         yield server._replace(path=f"/{name}").geturl()
     finally:
         with admin.cursor() as cursor:

@@ -80,4 +80,3 @@ class TaskFactory(factory.django.DjangoModelFactory):
     def tags(self, create, names, **kwargs):
         if create and names:
             self.tags.set([TagFactory(project=self.project, name=name) for name in names])
-

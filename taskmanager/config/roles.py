@@ -60,6 +60,8 @@ ROLE_TABLE = {
             # First, so that the session and token look-ups are timed too.
             "taskmanager.metrics.database.DatabaseTimeMiddleware",
             "taskmanager.api.middleware.JsonErrorMiddleware",
+            # Before anything reads the database; a no-op without DATABASE_REPLICA_URL.
+            "taskmanager.config.read_replica.ReadReplicaMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "taskmanager.api.middleware.SlashRedirectMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",

@@ -89,12 +89,22 @@ if ROLE_PROFILE.has_database:
             default=f"sqlite:///{BASE_DIR / 'data' / 'taskmanager.sqlite3'}",
         )
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-            "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
-        )
+    # Read-only requests read here when set (config/read_replica.py).
+    DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+    if DATABASE_REPLICA_URL:
+        DATABASES["replica"] = {
+            **env.db_url_config(DATABASE_REPLICA_URL),
+            # Tests create one database; the replica alias reads that same one.
+            "TEST": {"MIRROR": "default"},
+        }
+        DATABASE_ROUTERS = ["taskmanager.config.read_replica.ReplicaRouter"]
+    for database in DATABASES.values():
+        database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+        database["CONN_HEALTH_CHECKS"] = True
+        if database["ENGINE"] == "django.db.backends.postgresql":
+            database.setdefault("OPTIONS", {}).setdefault(
+                "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
+            )
     # migrate_with_lock: how long one migration statement may wait for a table
     # lock (seconds; every query on that table queues behind the waiting
     # statement meanwhile), how many times to try, and the pause between tries.
@@ -172,7 +182,6 @@ WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
 
 # --- The API ---------------------------------------------------------------------
-TASKMANAGER_ALLOW_SIGNUP = env.bool("TASKMANAGER_ALLOW_SIGNUP", default=True)
 TASKMANAGER_TOKEN_TTL_HOURS = env.int("TASKMANAGER_TOKEN_TTL_HOURS", default=24)
 # Limits on password work (accounts/limits.py), as <count>/<s|min|hour|day>.
 # Counted in the cache below: per process with the default local-memory
@@ -191,6 +200,9 @@ TASKMANAGER_PASSWORD_HASH_WAIT = env.float("TASKMANAGER_PASSWORD_HASH_WAIT", def
 
 if ROLE_PROFILE.has_database:
     from datetime import timedelta
+
+    # The UI role learns it from GET /api/v1/meta/ ("signup_open"); it reads no setting of its own.
+    TASKMANAGER_ALLOW_SIGNUP = env.bool("TASKMANAGER_ALLOW_SIGNUP", default=True)
 
     CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
     AUTHENTICATION_BACKENDS = ["taskmanager.accounts.backends.CaseInsensitiveUsernameBackend"]
@@ -245,6 +257,15 @@ if not ROLE_PROFILE.has_database:
         )
     TASKMANAGER_API_CONNECT_TIMEOUT = env.float("TASKMANAGER_API_CONNECT_TIMEOUT", default=1.0)
     TASKMANAGER_API_READ_TIMEOUT = env.float("TASKMANAGER_API_READ_TIMEOUT", default=5.0)
+    # The circuit breaker in front of the API (ui/circuit_breaker.py): failures in a
+    # row that open it, and how long it first stays open (doubling up to the maximum).
+    TASKMANAGER_API_BREAKER_FAILURES = env.int("TASKMANAGER_API_BREAKER_FAILURES", default=5)
+    TASKMANAGER_API_BREAKER_OPEN_SECONDS = env.float("TASKMANAGER_API_BREAKER_OPEN_SECONDS", default=1.0)
+    TASKMANAGER_API_BREAKER_MAX_OPEN_SECONDS = env.float(
+        "TASKMANAGER_API_BREAKER_MAX_OPEN_SECONDS", default=8.0
+    )
+    # Seconds each process keeps the API's server facts (GET /api/v1/meta/) before asking again.
+    TASKMANAGER_META_TTL = env.float("TASKMANAGER_META_TTL", default=60.0)
     LOGIN_URL = "ui:login"
     CSRF_FAILURE_VIEW = "taskmanager.ui.views.errors.csrf_failure"
 

@@ -10,7 +10,9 @@ one UNMATCHED value.
 ``MeteredTransport`` wraps the transport of the UI's connection pool
 (ui/api_client.py), so every attempt is measured where it happens: a timeout
 or refused connection (no status: "timeout" or "error"), and the time until
-the body has been read, where a read timeout can still happen.
+the body has been read, where a read timeout can still happen. A call the
+circuit breaker refuses never reaches the transport and is not counted there;
+``circuit_state`` shows the breaker's state instead (set from its ``on_change``).
 """
 
 import time
@@ -19,7 +21,8 @@ import httpx
 from django.urls.resolvers import RoutePattern
 
 from taskmanager.metrics.labels import UNMATCHED, method_label, status_label
-from taskmanager.metrics.registry import API_CALL_DURATION, API_CALLS
+from taskmanager.metrics.registry import API_CALL_DURATION, API_CALLS, API_CIRCUIT_STATE
+from taskmanager.ui.circuit_breaker import STATES
 
 # The API role's URL patterns under api/v1/ (taskmanager/api/urls.py), in its order.
 API_ROUTES = (
@@ -57,6 +60,12 @@ def api_route_label(path: str) -> str:
         if pattern.match(path) is not None:
             return route
     return UNMATCHED
+
+
+def circuit_state(state: str) -> None:
+    """This process's breaker is now in ``state``: 1 there, 0 in the other states."""
+    for each in STATES:
+        API_CIRCUIT_STATE.labels(each).set(1 if each == state else 0)
 
 
 def metered(client: httpx.Client) -> httpx.Client:

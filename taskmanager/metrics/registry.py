@@ -8,8 +8,8 @@ The registry itself is what tests and the dashboard test read the names from.
 Label sets are small and bounded: ``route`` is a URL pattern or one of a few
 fixed values (labels.py), ``method`` one of seven methods or "other",
 ``status`` an HTTP status code (or, for the UI's API calls, "timeout" or
-"error"). The role and the pod come from the scrape (the pod's labels), not
-from the application.
+"error"), ``state`` one of the circuit breaker's three states. The role and
+the pod come from the scrape (the pod's labels), not from the application.
 """
 
 import os
@@ -78,6 +78,16 @@ API_CALL_DURATION = Histogram(
     ("route", "method"),
     buckets=LATENCY_BUCKETS,
     registry=METRICS,
+)
+
+API_CIRCUIT_STATE = Gauge(
+    "taskmanager_api_client_circuit_state",
+    "The UI's circuit breaker in front of the API: 1 for the state each worker's breaker is in "
+    "(closed, open or half_open), 0 for the others; a pod's value is its live workers in that state.",
+    ("state",),
+    registry=METRICS,
+    # One breaker per worker process: the pod shows how many are in each state.
+    multiprocess_mode="livesum",
 )
 
 # --- logins (accounts/services.py: the token endpoint and the admin login) -------

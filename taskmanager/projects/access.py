@@ -83,7 +83,9 @@ def project_access(actor, project_id, need=SEE, *, share_lock: bool = False) -> 
         .filter(project_id=project_id)
         .values_list("role", "project__archived", "project__inbox_of")
     )
-    rows = rows_locked_for_share(query, of=Membership._meta.db_table) if share_lock else list(query)
+    # The project row too: archiving it (or any change to it) waits for writes in flight.
+    locked = (Membership._meta.db_table, Project._meta.db_table)
+    rows = rows_locked_for_share(query, of=locked) if share_lock else list(query)
     if not rows:
         raise Project.DoesNotExist
     role, archived, inbox_of = rows[0]
@@ -92,6 +94,23 @@ def project_access(actor, project_id, need=SEE, *, share_lock: bool = False) -> 
     if ROLE_RANK[role] < ROLE_RANK[role_needed]:
         raise RoleRequired(role_needed, doing)
     return access
+
+
+def permissions(*, role: str, archived: bool, is_inbox: bool) -> dict[str, bool]:
+    """What a member with ``role`` may do in such a project: the API sends it with each
+    project, so clients show only the controls that will work, without knowing the rules."""
+
+    def allows(need) -> bool:
+        return ROLE_RANK[role] >= ROLE_RANK[need[0]]
+
+    return {
+        "change_tasks": allows(CHANGE_TASKS) and not archived,
+        "change_project": allows(MANAGE_PROJECT),
+        "rename_or_archive": allows(MANAGE_PROJECT) and not is_inbox,
+        "delete_project": allows(MANAGE_PROJECT) and not is_inbox,
+        "manage_members": allows(MANAGE_MEMBERS) and not is_inbox,
+        "leave": not is_inbox,
+    }
 
 
 def task_write_access(actor, project_id) -> Access:
@@ -133,4 +152,5 @@ def editable_project_ids_locked(actor) -> list:
         .order_by("project_id")
         .values_list("project_id")
     )
-    return [row[0] for row in rows_locked_for_share(query, of=Membership._meta.db_table)]
+    locked = (Membership._meta.db_table, Project._meta.db_table)
+    return [row[0] for row in rows_locked_for_share(query, of=locked)]

