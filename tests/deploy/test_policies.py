@@ -3,7 +3,6 @@ wiring (selectors, ports, names), the settings each role needs, hardening, and
 availability (probes, budgets, autoscalers, graceful shutdown)."""
 
 import re
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -23,6 +22,7 @@ from tests.deploy.manifests import (
     secret_volume_names,
     selects,
 )
+from tests.deploy.network import allowed, database_pods, host, pod_in, policies
 
 API, UI, DATABASE = "taskmanager-api", "taskmanager-ui", "postgres"
 APP_UID = 10001
@@ -100,7 +100,7 @@ def test_only_the_ensure_admin_step_can_read_the_admin_password(rendering):
     secret_name, key = mounted_secret_file(api, ensure_admin, environment["TASKMANAGER_ADMIN_PASSWORD_FILE"])
     password = rendering.secret_files["admin-password"]
     assert rendering.secret_data(secret_name)[key] == password
-    for secret in rendering.of_kind("Secret"):
+    for secret in rendering.secrets():
         if secret["metadata"]["name"] != secret_name:
             assert password not in "".join(rendering.secret_data(secret["metadata"]["name"]).values())
     for workload in rendering.workloads():
@@ -145,30 +145,6 @@ def test_the_ui_reaches_the_api_through_its_service_and_is_allowed_by_host(rende
     assert urlparse(environment["TASKMANAGER_API_URL"]).hostname in allowed
 
 
-def test_the_api_reaches_postgres_with_the_password_postgres_was_given(rendering):
-    api = rendering.workload(API)
-    environment = container_environment(rendering, api, pod_spec(api)["containers"][0])
-    url = urlparse(environment["DATABASE_URL"])
-    service, _ = service_url_target(rendering, environment["DATABASE_URL"])
-    database = rendering.workload(DATABASE)
-    assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels(database))
-    (postgres,) = pod_spec(database)["containers"]
-    postgres_env = container_environment(rendering, database, postgres)
-    assert url.username == postgres_env["POSTGRES_USER"]
-    assert url.path.lstrip("/") == postgres_env["POSTGRES_DB"]
-    secret_name, key = mounted_secret_file(database, postgres, postgres_env["POSTGRES_PASSWORD_FILE"])
-    assert rendering.secret_data(secret_name)[key] == url.password
-
-
-def test_pgdata_is_a_subfolder_of_the_data_volume(rendering):
-    database = rendering.workload(DATABASE)
-    (postgres,) = pod_spec(database)["containers"]
-    pgdata = Path(container_environment(rendering, database, postgres)["PGDATA"])
-    claims = {t["metadata"]["name"] for t in database["spec"]["volumeClaimTemplates"]}
-    (data_mount,) = [m for m in postgres["volumeMounts"] if m["name"] in claims]
-    assert pgdata.parent == Path(data_mount["mountPath"])
-
-
 # --- secrets ------------------------------------------------------------------------
 
 
@@ -178,7 +154,7 @@ def test_no_secret_value_appears_outside_a_secret(rendering):
         assert value not in others
     # ...and every value did reach a Secret.
     in_secrets = "\n".join(
-        v for s in rendering.of_kind("Secret") for v in rendering.secret_data(s["metadata"]["name"]).values()
+        v for s in rendering.secrets() for v in rendering.secret_data(s["metadata"]["name"]).values()
     )
     for value in rendering.secret_values:
         assert value in in_secrets
@@ -242,12 +218,6 @@ def test_every_service_selects_pods_and_targets_a_declared_port(rendering):
             assert resolve_port(targets[0], port["targetPort"]), port
 
 
-def test_the_statefulset_governing_service_is_headless(rendering):
-    database = rendering.workload(DATABASE)
-    service = rendering.get("Service", database["spec"]["serviceName"])
-    assert service["spec"]["clusterIP"] == "None"
-
-
 def test_the_roles_serve_on_a_port_named_http(rendering):
     for name in (API, UI):
         assert container_ports(rendering.workload(name)) == {"http": 8000}
@@ -279,83 +249,42 @@ def test_liveness_never_looks_at_the_database_or_the_other_role(rendering):
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
 
 
-def test_postgres_startup_and_readiness_use_pg_isready(rendering):
-    (container,) = pod_spec(rendering.workload(DATABASE))["containers"]
-    for kind in ("startupProbe", "readinessProbe"):
-        assert container[kind]["exec"]["command"][0] == "pg_isready"
-
-
 # --- network policies ----------------------------------------------------------------
 
 
-def policies(rendering):
-    return rendering.of_kind("NetworkPolicy")
-
-
 def test_every_pod_is_isolated_and_every_policy_selects_pods(rendering):
+    pods = rendering.pods()
     for policy in policies(rendering):
         selector = policy["spec"]["podSelector"]
-        assert any(selects(selector, pod_labels(w)) for w in rendering.workloads()), policy["metadata"][
-            "name"
-        ]
-    for workload in rendering.workloads():
-        covering = [p for p in policies(rendering) if selects(p["spec"]["podSelector"], pod_labels(workload))]
+        assert any(selects(selector, pod_labels(p)) for p in pods), policy["metadata"]["name"]
+    for pod in pods:
+        covering = [p for p in policies(rendering) if selects(p["spec"]["podSelector"], pod_labels(pod))]
         types = {t for p in covering for t in p["spec"]["policyTypes"]}
-        assert types == {"Ingress", "Egress"}, workload["metadata"]["name"]
+        assert types == {"Ingress", "Egress"}, pod["metadata"]["name"]
         # ...and at least one policy written for this workload specifically.
         assert any(p["spec"]["podSelector"] for p in covering)
 
 
-def allowed(rendering, source: dict | None, target: dict, port: int) -> bool:
-    """Whether the policies let `source` pods open a TCP connection to `target`
-    pods on `port`. A source of None stands for a client outside the namespace
-    (a browser through a NodePort, an ingress controller)."""
-
-    def peer_admits(peer: dict, workload: dict | None) -> bool:
-        outside = "namespaceSelector" in peer or "ipBlock" in peer
-        if workload is None:
-            return outside
-        return not outside and selects(peer.get("podSelector", {}), pod_labels(workload))
-
-    def ports_admit(rule_ports: list | None, workload: dict) -> bool:
-        return not rule_ports or any(
-            resolve_port(workload, p["port"]) == port for p in rule_ports if p.get("protocol", "TCP") == "TCP"
-        )
-
-    def rules_admit(rules: list, peers_key: str, peer: dict | None, ported: dict) -> bool:
-        return any(
-            ports_admit(rule.get("ports"), ported)
-            and (not rule.get(peers_key) or any(peer_admits(p, peer) for p in rule[peers_key]))
-            for rule in rules
-        )
-
-    def covering(workload: dict) -> list[dict]:
-        return [p for p in policies(rendering) if selects(p["spec"]["podSelector"], pod_labels(workload))]
-
-    ingress = any(rules_admit(p["spec"].get("ingress", []), "from", source, target) for p in covering(target))
-    egress = source is None or any(
-        rules_admit(p["spec"].get("egress", []), "to", target, target) for p in covering(source)
-    )
-    return ingress and egress
-
-
 def test_only_the_intended_connections_are_allowed(rendering):
-    api, ui, database = (rendering.workload(n) for n in (API, UI, DATABASE))
+    api, ui = (rendering.workload(n) for n in (API, UI))
     assert allowed(rendering, ui, api, 8000)
-    assert allowed(rendering, api, database, 5432)
     assert allowed(rendering, None, ui, 8000)
     assert allowed(rendering, None, api, 8000)
-    assert not allowed(rendering, ui, database, 5432)
-    assert not allowed(rendering, database, api, 8000)
-    assert not allowed(rendering, database, ui, 8000)
     assert not allowed(rendering, api, ui, 8000)
-    assert not allowed(rendering, None, database, 5432)
     assert not allowed(rendering, None, api, 9000)
+    for database in database_pods(rendering):
+        assert allowed(rendering, api, database, 5432)
+        assert not allowed(rendering, ui, database, 5432)
+        assert not allowed(rendering, database, api, 8000)
+        assert not allowed(rendering, database, ui, 8000)
+        # Nobody else: no pod of another namespace, no address outside the cluster.
+        assert not allowed(rendering, pod_in("default"), database, 5432)
+        assert not allowed(rendering, host("203.0.113.7"), database, 5432)
 
 
 def test_ingress_rules_name_only_serving_ports(rendering):
     for policy in policies(rendering):
-        targets = [w for w in rendering.workloads() if selects(policy["spec"]["podSelector"], pod_labels(w))]
+        targets = [p for p in rendering.pods() if selects(policy["spec"]["podSelector"], pod_labels(p))]
         for rule in policy["spec"].get("ingress", []):
             assert rule.get("ports"), f"{policy['metadata']['name']}: an ingress rule without ports"
             for port in rule["ports"]:
@@ -363,7 +292,7 @@ def test_ingress_rules_name_only_serving_ports(rendering):
                     assert resolve_port(workload, port["port"]), (policy["metadata"]["name"], port)
 
 
-def test_the_roles_may_resolve_names_and_postgres_may_not_call_out(rendering):
+def test_the_roles_may_resolve_names(rendering):
     dns = [
         p
         for p in policies(rendering)
@@ -372,10 +301,6 @@ def test_the_roles_may_resolve_names_and_postgres_may_not_call_out(rendering):
     ]
     for name in (API, UI):
         assert any(selects(p["spec"]["podSelector"], pod_labels(rendering.workload(name))) for p in dns)
-    database = rendering.workload(DATABASE)
-    for policy in policies(rendering):
-        if selects(policy["spec"]["podSelector"], pod_labels(database)):
-            assert not policy["spec"].get("egress"), policy["metadata"]["name"]
 
 
 # --- availability ------------------------------------------------------------------
@@ -525,13 +450,3 @@ def test_images_are_pinned_by_tag(rendering):
             name, _, tag = container["image"].rpartition(":")
             assert name and tag and tag != "latest" and "/" not in tag, container["image"]
             assert container["imagePullPolicy"] == "IfNotPresent"
-
-
-def test_postgres_keeps_its_data(rendering):
-    database = rendering.workload(DATABASE)
-    assert database["spec"]["persistentVolumeClaimRetentionPolicy"] == {
-        "whenDeleted": "Retain",
-        "whenScaled": "Retain",
-    }
-    assert database["spec"]["replicas"] == 1
-    assert pod_spec(database)["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
