@@ -8,22 +8,26 @@ psycopg2 and PostgreSQL can do on this machine with nothing in between: the
 ceiling the roles are measured against.
 
 What it does per request:
-- list: COUNT(*) of the owner's tasks, one page in the default order
-  (open first, priority high to low, newest first) with LIMIT/OFFSET, and the
-  tags of that page's tasks in one query; ``limit`` defaults to 50 and is
-  capped at 200 like the API's; ``next``/``previous`` links like DRF's.
-- detail: the task by id and owner, its tags, and an ETag header.
+- list: COUNT(*) of the tasks in the user's projects (those they are a member
+  of, as the API's selectors choose them), one page in the default order
+  (open first, priority high to low, newest first) with LIMIT/OFFSET, the
+  assignee's and creator's usernames joined in, and the tags of that page's
+  tasks in one query; ``limit`` defaults to 50 and is capped at 200 like the
+  API's; ``next``/``previous`` links like DRF's.
+- detail: the task by id among the user's projects, its tags, and an ETag header.
 - one persistent connection per server thread, in autocommit, as Django
   runs with CONN_MAX_AGE; JSON written with orjson, as the API's renderer.
 
-- create (POST to the list) and PATCH (title, priority, tags): the same
-  transaction the API runs, in raw SQL: lock the row (PATCH), insert or
-  update it with version + 1, upsert the owner's tags, replace the task's tag
-  links, COMMIT, then read the task back as the detail does. These give the
-  write targets a ceiling of their own: a write costs a transaction and a
-  durable commit, which no read does.
+- create (POST to the list, into the user's Inbox) and PATCH (title,
+  priority, tags): the same transaction the API runs, in raw SQL: find the
+  task's project (PATCH) or the Inbox (create), hold the user's editing
+  membership there FOR SHARE, lock the row (PATCH), insert or update it with
+  version + 1, upsert the project's tags, replace the task's tag links,
+  COMMIT, then read the task back as the detail does. These give the write
+  targets a ceiling of their own: a write costs a transaction and a durable
+  commit, which no read does.
 
-What it does not do: no authentication (the owner is fixed by
+What it does not do: no authentication (the user is fixed by
 BENCH_FLOOR_OWNER_ID, so no token lookup or hashing), no middleware (request
 ids, security headers, sessions, CSRF), no content negotiation, no input
 validation beyond parsing the two integers, no conditional requests, and no
@@ -36,6 +40,7 @@ import os
 import sys
 import threading
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 import orjson
@@ -50,15 +55,21 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 TASK_COLUMNS = (
-    "id::text, title, description, priority, completed, completed_at, due_date, "
-    "created_at, updated_at, version"
+    "t.id::text, t.title, t.description, t.priority, t.completed, t.completed_at, t.due_date, "
+    "t.created_at, t.updated_at, t.version, t.project_id::text, assignee.username, creator.username"
 )
-COUNT_SQL = "SELECT COUNT(*) FROM tasks_task WHERE owner_id = %s"
+TASK_FROM = (
+    "tasks_task t LEFT JOIN auth_user assignee ON assignee.id = t.assignee_id "
+    "LEFT JOIN auth_user creator ON creator.id = t.created_by_id"
+)
+# The projects the user is a member of: the tasks they see.
+VISIBLE = "SELECT project_id FROM projects_membership WHERE user_id = %s"
+COUNT_SQL = f"SELECT COUNT(*) FROM tasks_task WHERE project_id IN ({VISIBLE})"
 PAGE_SQL = (
-    f"SELECT {TASK_COLUMNS} FROM tasks_task WHERE owner_id = %s "
-    "ORDER BY completed ASC, priority_rank DESC, created_at DESC LIMIT %s OFFSET %s"
+    f"SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.project_id IN ({VISIBLE}) "
+    "ORDER BY t.completed ASC, t.priority_rank DESC, t.created_at DESC LIMIT %s OFFSET %s"
 )
-DETAIL_SQL = f"SELECT {TASK_COLUMNS} FROM tasks_task WHERE id = %s AND owner_id = %s"
+DETAIL_SQL = f"SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.id = %s AND t.project_id IN ({VISIBLE})"
 TAGS_SQL = (
     "SELECT tt.task_id::text, tag.name FROM tasks_task_tags tt "
     "JOIN tasks_tag tag ON tag.id = tt.tag_id WHERE tt.task_id = ANY(%s::uuid[])"
@@ -80,21 +91,32 @@ def _iso(moment):
     return moment.isoformat() if moment else None
 
 
-def _task(row, tags) -> dict:
-    task_id, title, description, priority, completed, completed_at, due_date, created, updated, version = row
+def _task(row, tags, today) -> dict:
+    (
+        task_id, title, description, priority, completed, completed_at, due_date, created, updated, version,
+        project_id, assignee, creator,
+    ) = row  # fmt: skip
     return {
         "id": task_id,
+        "project": project_id,
         "title": title,
         "description": description,
         "priority": priority,
         "completed": completed,
         "completed_at": _iso(completed_at),
         "due_date": due_date.isoformat() if due_date else None,
+        "overdue": not completed and due_date is not None and due_date < today,
         "tags": sorted(tags.get(task_id, ())),
+        "assignee": assignee,
+        "created_by": creator,
         "created_at": _iso(created),
         "updated_at": _iso(updated),
         "version": version,
     }
+
+
+def _today():
+    return datetime.now(UTC).date()
 
 
 def _tags_by_task(cursor, task_ids) -> dict:
@@ -134,7 +156,7 @@ def _list(environ):
         "count": count,
         "next": _page_url(environ, limit, offset + limit) if offset + limit < count else None,
         "previous": _page_url(environ, limit, offset - limit) if offset > 0 else None,
-        "results": [_task(row, tags) for row in rows],
+        "results": [_task(row, tags, _today()) for row in rows],
     }
     return "200 OK", body, []
 
@@ -151,28 +173,36 @@ def _detail(task_id):
             return _not_found()
         tags = _tags_by_task(cursor, [row[0]])
     etag = f'"{uuid.UUID(row[0]).hex}-{row[9]}"'
-    return "200 OK", _task(row, tags), [("ETag", etag)]
+    return "200 OK", _task(row, tags, _today()), [("ETag", etag)]
 
 
-LOCK_SQL = "SELECT version FROM tasks_task WHERE id = %s AND owner_id = %s FOR UPDATE"
+INBOX_SQL = "SELECT id::text FROM projects_project WHERE inbox_of_id = %s"
+SEEN_SQL = f"SELECT project_id::text FROM tasks_task WHERE id = %s AND project_id IN ({VISIBLE})"
+# The membership a write relies on, held until it commits (projects/access.py).
+MEMBERSHIP_SQL = (
+    "SELECT m.role FROM projects_membership m JOIN projects_project p ON p.id = m.project_id "
+    "WHERE m.user_id = %s AND m.project_id = %s AND m.role IN ('owner', 'editor') AND NOT p.archived "
+    "FOR SHARE OF m"
+)
+LOCK_SQL = "SELECT version FROM tasks_task WHERE id = %s FOR UPDATE"
 UPDATE_SQL = (
     "UPDATE tasks_task SET title = %s, priority = %s, version = version + 1, updated_at = now() WHERE id = %s"
 )
 INSERT_SQL = (
-    "INSERT INTO tasks_task (id, owner_id, title, description, priority, completed, completed_at, "
-    "due_date, created_at, updated_at, version) "
-    "VALUES (%s, %s, %s, '', %s, false, NULL, NULL, now(), now(), 1)"
+    "INSERT INTO tasks_task (id, project_id, created_by_id, title, description, priority, completed, "
+    "completed_at, due_date, created_at, updated_at, version) "
+    "VALUES (%s, %s, %s, %s, '', %s, false, NULL, NULL, now(), now(), 1)"
 )
 UPSERT_TAGS_SQL = (
-    "INSERT INTO tasks_tag (owner_id, name) SELECT %s, unnest(%s::varchar[]) ON CONFLICT DO NOTHING"
+    "INSERT INTO tasks_tag (project_id, name) SELECT %s, unnest(%s::varchar[]) ON CONFLICT DO NOTHING"
 )
 DROP_LINKS_SQL = (
     "DELETE FROM tasks_task_tags WHERE task_id = %s AND tag_id NOT IN "
-    "(SELECT id FROM tasks_tag WHERE owner_id = %s AND name = ANY(%s::varchar[]))"
+    "(SELECT id FROM tasks_tag WHERE project_id = %s AND name = ANY(%s::varchar[]))"
 )
 ADD_LINKS_SQL = (
     "INSERT INTO tasks_task_tags (task_id, tag_id) SELECT %s, id FROM tasks_tag "
-    "WHERE owner_id = %s AND name = ANY(%s::varchar[]) ON CONFLICT DO NOTHING"
+    "WHERE project_id = %s AND name = ANY(%s::varchar[]) ON CONFLICT DO NOTHING"
 )
 
 
@@ -189,24 +219,36 @@ def _write(environ, task_id=None):
     with connection.cursor() as cursor:
         cursor.execute("BEGIN")
         try:
+            cursor.execute(INBOX_SQL if task_id is None else SEEN_SQL, _where(task_id))
+            found = cursor.fetchone()
+            if found is not None:
+                cursor.execute(MEMBERSHIP_SQL, (OWNER_ID, found[0]))
+            if found is None or cursor.fetchone() is None:
+                cursor.execute("ROLLBACK")
+                return _not_found()
+            (project_id,) = found
             if task_id is None:
                 task_id = str(uuid.uuid4())
-                cursor.execute(INSERT_SQL, (task_id, OWNER_ID, title, priority))
+                cursor.execute(INSERT_SQL, (task_id, project_id, OWNER_ID, title, priority))
             else:
-                cursor.execute(LOCK_SQL, (task_id, OWNER_ID))
+                cursor.execute(LOCK_SQL, (task_id,))
                 if cursor.fetchone() is None:
                     cursor.execute("ROLLBACK")
                     return _not_found()
                 cursor.execute(UPDATE_SQL, (title, priority, task_id))
-            cursor.execute(UPSERT_TAGS_SQL, (OWNER_ID, tags))
-            cursor.execute(DROP_LINKS_SQL, (task_id, OWNER_ID, tags))
-            cursor.execute(ADD_LINKS_SQL, (task_id, OWNER_ID, tags))
+            cursor.execute(UPSERT_TAGS_SQL, (project_id, tags))
+            cursor.execute(DROP_LINKS_SQL, (task_id, project_id, tags))
+            cursor.execute(ADD_LINKS_SQL, (task_id, project_id, tags))
             cursor.execute("COMMIT")
         except Exception:
             cursor.execute("ROLLBACK")
             raise
     status, task, headers = _detail(task_id)
     return ("201 Created" if environ["REQUEST_METHOD"] == "POST" else status), task, headers
+
+
+def _where(task_id) -> tuple:
+    return (OWNER_ID,) if task_id is None else (task_id, OWNER_ID)
 
 
 def _not_found():

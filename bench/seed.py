@@ -1,4 +1,4 @@
-"""Bring the benchmark user's task count to exactly N (run as the API role).
+"""Bring the number of tasks in the benchmark user's Inbox to exactly N (run as the API role).
 
     TASKMANAGER_ROLE=api DATABASE_URL=... python -m bench.seed --tasks 10000
 
@@ -27,6 +27,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 
+from taskmanager.projects.models import Project  # noqa: E402
 from taskmanager.tasks.models import Priority, Tag, Task  # noqa: E402
 
 USERNAME = "bench"
@@ -51,22 +52,25 @@ def main() -> int:
     args = parser.parse_args()
 
     user = _bench_user(args.password)
-    Task.objects.filter(owner=user, title=CREATED_TITLE).delete()
-    existing = Task.objects.filter(owner=user).count()
+    # Made with the user (projects.signals), as for every account.
+    inbox = Project.objects.get(inbox_of=user)
+    tasks = Task.objects.filter(project=inbox)
+    tasks.filter(title=CREATED_TITLE).delete()
+    existing = tasks.count()
     if existing > args.tasks:
-        extra = Task.objects.filter(owner=user).order_by("created_at").values("id")[: existing - args.tasks]
+        extra = tasks.order_by("created_at").values_list("id", flat=True)[: existing - args.tasks]
         Task.objects.filter(id__in=list(extra)).delete()
     rng = random.Random(20_000 + existing)
-    tags = _tags(user)
+    tags = _tags(inbox)
     for start in range(existing, args.tasks, BATCH):
-        _create_tasks(user, tags, rng, min(BATCH, args.tasks - start))
+        _create_tasks(user, inbox, tags, rng, min(BATCH, args.tasks - start))
     # What autovacuum does for a table that has settled: fresh statistics, and a
     # visibility map that lets COUNT(*) and the tag lookup use index-only scans.
     # Without it the planner scans the whole tag link table for every page.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 
-    ids = list(Task.objects.filter(owner=user).order_by("id").values_list("id", flat=True))
+    ids = list(tasks.order_by("id").values_list("id", flat=True))
     sample = random.Random(7).sample(ids, min(SAMPLE_IDS, len(ids)))
     _instance, token = AuthToken.objects.create(user=user)
     result = {
@@ -89,13 +93,13 @@ def _bench_user(password: str):
     return user
 
 
-def _tags(user) -> list[Tag]:
-    Tag.objects.bulk_create([Tag(owner=user, name=name) for name in TAG_NAMES], ignore_conflicts=True)
-    return list(Tag.objects.filter(owner=user, name__in=TAG_NAMES))
+def _tags(project) -> list[Tag]:
+    Tag.objects.bulk_create([Tag(project=project, name=name) for name in TAG_NAMES], ignore_conflicts=True)
+    return list(Tag.objects.filter(project=project, name__in=TAG_NAMES))
 
 
 @transaction.atomic
-def _create_tasks(user, tags: list[Tag], rng: random.Random, count: int) -> None:
+def _create_tasks(user, project, tags: list[Tag], rng: random.Random, count: int) -> None:
     now = timezone.now()
     tasks, created = [], []
     for _ in range(count):
@@ -104,7 +108,8 @@ def _create_tasks(user, tags: list[Tag], rng: random.Random, count: int) -> None
         due = None if rng.random() < 0.25 else (created_at + timedelta(days=rng.randrange(-30, 90))).date()
         tasks.append(
             Task(
-                owner=user,
+                project=project,
+                created_by=user,
                 title=" ".join(rng.choices(WORDS, k=rng.randint(2, 6))).capitalize(),
                 description=" ".join(rng.choices(WORDS, k=rng.randint(0, 30))),
                 priority=rng.choice(Priority.values),

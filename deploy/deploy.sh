@@ -2,12 +2,17 @@
 # One command from a clone to taskmanager running on a local kind cluster.
 #
 #   deploy/deploy.sh [up]     create the cluster if it is missing (an existing one
-#                             and its data are kept), build the image and load it
-#                             into the node, create or reuse the secrets, apply
-#                             kustomize/overlays/kind, wait for the rollouts and
+#                             and its data are kept), build the image, tag it by
+#                             its content and load it into the node, apply
+#                             kustomize/overlays/kind with that tag, wait for the
+#                             Job that makes the Secrets and for the rollouts, and
 #                             smoke-test both roles through their NodePorts
 #   deploy/deploy.sh down     delete the cluster and its data (asks first)
-#   deploy/deploy.sh secrets  only create (or keep) the secret files
+#   deploy/deploy.sh app-secrets NAMESPACE
+#                             staging or production: create whichever of the
+#                             application's Secrets is missing in NAMESPACE of
+#                             kubectl's current context, with random values, and
+#                             keep the rest (kind's are made in the cluster)
 #
 # Re-running `up` is safe: it updates in place, and pods restart only when the
 # image or their configuration changed.
@@ -17,83 +22,31 @@
 # kubectl on PATH, else the project's .venv/bin/kubectl).
 #
 # See docs/KUBERNETES.md.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 CLUSTER_NAME=${KIND_CLUSTER_NAME:-task-manager}
 KIND_CONFIG=$ROOT/deploy/kind-config.yaml
-OVERLAY=$ROOT/kustomize/overlays/kind
-SECRETS_DIR=$OVERLAY/.secrets
 NAMESPACE=task-manager
-IMAGE=taskmanager:0.1.0
+IMAGE_NAME=taskmanager
+# Set to IMAGE_NAME:<content id> once built (lib/image.sh).
+IMAGE=$IMAGE_NAME
 UI_URL=http://localhost:30080
 API_URL=http://localhost:30081
-# Where the UI and API pods find PostgreSQL (the headless Service) and as whom.
-DATABASE_HOST=postgres
-DATABASE_NAME=taskmanager
-DATABASE_USER=taskmanager
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() {
-    printf 'deploy.sh: %s\n' "$*" >&2
-    exit 1
-}
+# shellcheck source=lib/tools.sh
+source "$ROOT/deploy/lib/tools.sh"
+# shellcheck source=lib/image.sh
+source "$ROOT/deploy/lib/image.sh"
+# shellcheck source=lib/cluster-secrets.sh
+source "$ROOT/deploy/lib/cluster-secrets.sh"
+# shellcheck source=lib/smoke.sh
+source "$ROOT/deploy/lib/smoke.sh"
 
 usage() {
-    sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
-
-# --- tools ------------------------------------------------------------------------
-
-pick_kubectl() {
-    if [[ -n ${KUBECTL:-} ]]; then
-        printf '%s\n' "$KUBECTL"
-    elif command -v kubectl >/dev/null 2>&1; then
-        printf 'kubectl\n'
-    elif [[ -x $ROOT/.venv/bin/kubectl ]]; then
-        # `make install` brings a pinned kubectl into the project's venv.
-        printf '%s\n' "$ROOT/.venv/bin/kubectl"
-    fi
-}
-
-pick_engine() {
-    if [[ -n ${CONTAINER_ENGINE:-} ]]; then
-        printf '%s\n' "$CONTAINER_ENGINE"
-    elif command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
-        printf 'docker\n'
-    elif command -v podman >/dev/null 2>&1; then
-        printf 'podman\n'
-    fi
-}
-
-# Says every missing tool at once, with where to get it, then stops.
-check_tools() {
-    local missing=()
-    command -v kind >/dev/null 2>&1 || missing+=("kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)")
-    KUBECTL=$(pick_kubectl)
-    if [[ -z $KUBECTL ]] || ! command -v "$KUBECTL" >/dev/null 2>&1; then
-        missing+=("kubectl (https://kubernetes.io/docs/tasks/tools/, or \`make install\` for .venv/bin/kubectl)")
-    fi
-    ENGINE=$(pick_engine)
-    case "$ENGINE" in
-        docker | podman)
-            command -v "$ENGINE" >/dev/null 2>&1 || missing+=("$ENGINE (CONTAINER_ENGINE=$ENGINE)")
-            ;;
-        "") missing+=("docker or podman (a container engine to build the image and run the kind node)") ;;
-        *) die "CONTAINER_ENGINE must be docker or podman, not '$ENGINE'" ;;
-    esac
-    command -v curl >/dev/null 2>&1 || missing+=("curl (for the smoke test)")
-    if [[ ${#missing[@]} -gt 0 ]]; then
-        printf 'deploy.sh: missing tools:\n' >&2
-        printf '  - %s\n' "${missing[@]}" >&2
-        exit 1
-    fi
-    if [[ $ENGINE == podman ]]; then
-        export KIND_EXPERIMENTAL_PROVIDER=podman
-    fi
-}
-
-kube() { "$KUBECTL" --context "kind-$CLUSTER_NAME" "$@"; }
 
 # --- cluster -----------------------------------------------------------------------
 
@@ -112,190 +65,14 @@ ensure_cluster() {
     kind export kubeconfig --name "$CLUSTER_NAME" >/dev/null
 }
 
-# --- image -------------------------------------------------------------------------
-
-build_image() {
-    log "building $IMAGE with $ENGINE"
-    "$ENGINE" build --tag "$IMAGE" "$ROOT"
-}
-
-# podman names a locally built image localhost/NAME:TAG, and that is the name
-# `podman save` writes into the archive. The kubelet looks `taskmanager:0.1.0`
-# up under the default registry's name instead, so the archive is rewritten to
-# carry the short name, which the node's containerd then expands the same way
-# the kubelet does.
-podman_archive() {
-    local image=$1 archive=$2 work
-    work=$(mktemp -d)
-    podman save --format docker-archive --output "$work/saved.tar" "localhost/$image" >/dev/null
-    mkdir "$work/layout"
-    tar -xf "$work/saved.tar" -C "$work/layout"
-    sed "s#\"localhost/$image\"#\"$image\"#g" "$work/layout/manifest.json" >"$work/manifest.json"
-    mv "$work/manifest.json" "$work/layout/manifest.json"
-    (cd "$work/layout" && tar -cf "$archive" -- *)
-    rm -rf "$work"
-}
-
-load_image() {
-    log "loading $IMAGE into the kind node"
-    if [[ $ENGINE == docker ]]; then
-        kind load docker-image "$IMAGE" --name "$CLUSTER_NAME"
-    else
-        local archive
-        archive=$(mktemp -d)/taskmanager.tar
-        podman_archive "$IMAGE" "$archive"
-        kind load image-archive "$archive" --name "$CLUSTER_NAME"
-        rm -rf "$(dirname "$archive")"
-    fi
-}
-
-image_id() {
-    if [[ $ENGINE == podman ]]; then
-        podman image inspect --format '{{.Id}}' "localhost/$IMAGE"
-    else
-        docker image inspect --format '{{.Id}}' "$IMAGE"
-    fi
-}
-
-# --- secrets -----------------------------------------------------------------------
-
-random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
-
-# The newest Secret in the cluster whose generated name starts with $1, if any.
-cluster_secret_value() {
-    local prefix=$1 key=$2 name
-    [[ -n ${KUBECTL:-} ]] && cluster_exists || return 1
-    name=$(kube get secrets --namespace "$NAMESPACE" --sort-by=.metadata.creationTimestamp \
-        --output name 2>/dev/null | grep "^secret/$prefix-" | tail -n 1) || return 1
-    [[ -n $name ]] || return 1
-    kube get "$name" --namespace "$NAMESPACE" --output "jsonpath={.data.$key}" | base64 -d
-}
-
-# Creates each missing secret file once and keeps it from then on. A file that
-# went missing while the cluster still has its Secret is recovered from the
-# cluster: PostgreSQL sets its password only when it first initialises the
-# volume, so a freshly generated one would lock the API role out.
-ensure_secrets() {
-    local password_file=$SECRETS_DIR/postgres-password api_file=$SECRETS_DIR/api.env
-    local ui_file=$SECRETS_DIR/ui.env password
-    mkdir -p "$SECRETS_DIR"
-    chmod 700 "$SECRETS_DIR"
-    umask 077
-
-    if [[ ! -s $password_file ]]; then
-        if cluster_secret_value postgres-credentials password >"$password_file.new" 2>/dev/null &&
-            [[ -s $password_file.new ]]; then
-            log "recovered the database password from the cluster"
-        else
-            random_hex 24 >"$password_file.new"
-            log "generated a database password"
-        fi
-        mv "$password_file.new" "$password_file"
-    fi
-    password=$(<"$password_file")
-
-    if [[ ! -s $api_file ]]; then
-        if cluster_secret_value taskmanager-api-secrets env >"$api_file.new" 2>/dev/null &&
-            [[ -s $api_file.new ]]; then
-            log "recovered the API role's secrets from the cluster"
-        else
-            {
-                printf 'SECRET_KEY=%s\n' "$(random_hex 32)"
-                printf 'DATABASE_URL=postgres://%s:%s@%s:5432/%s\n' \
-                    "$DATABASE_USER" "$password" "$DATABASE_HOST" "$DATABASE_NAME"
-            } >"$api_file.new"
-            log "generated the API role's secret key"
-        fi
-        mv "$api_file.new" "$api_file"
-    fi
-    if ! grep -q "^DATABASE_URL=postgres://$DATABASE_USER:$password@" "$api_file"; then
-        die "$api_file has a DATABASE_URL whose password differs from $password_file; fix one of them"
-    fi
-
-    if [[ ! -s $ui_file ]]; then
-        if cluster_secret_value taskmanager-ui-secrets env >"$ui_file.new" 2>/dev/null &&
-            [[ -s $ui_file.new ]]; then
-            log "recovered the UI role's secret key from the cluster"
-        else
-            printf 'SECRET_KEY=%s\n' "$(random_hex 32)" >"$ui_file.new"
-            log "generated the UI role's secret key"
-        fi
-        mv "$ui_file.new" "$ui_file"
-    fi
-    ensure_forwarding_secret "$api_file" "$ui_file"
-    ensure_admin_password "$api_file" "$SECRETS_DIR/admin-password"
-    rm -f "$SECRETS_DIR"/*.new
-}
-
-# The admin's password has a file (and Secret) of its own, which only the
-# ensure-admin init step mounts. api.env files made before that carry it as
-# TASKMANAGER_ADMIN_PASSWORD: the value moves to the new file (the admin in the
-# database has it), and only then leaves api.env.
-ensure_admin_password() {
-    local api_file=$1 admin_file=$2 old
-    old=$(sed -n 's/^TASKMANAGER_ADMIN_PASSWORD=//p' "$api_file" | head -n 1)
-    if [[ ! -s $admin_file ]]; then
-        if cluster_secret_value taskmanager-admin-password password >"$admin_file.new" 2>/dev/null &&
-            [[ -s $admin_file.new ]]; then
-            log "recovered the admin password from the cluster"
-        elif [[ -n $old ]]; then
-            printf '%s' "$old" >"$admin_file.new"
-            log "moved the admin password from api.env to admin-password"
-        else
-            random_hex 12 >"$admin_file.new"
-            log "generated the admin password"
-        fi
-        mv "$admin_file.new" "$admin_file"
-    fi
-    if [[ -n $old ]]; then
-        [[ $old == "$(<"$admin_file")" ]] ||
-            die "$api_file and $admin_file hold different admin passwords; keep one, delete the other"
-        grep -v '^TASKMANAGER_ADMIN_PASSWORD=' "$api_file" >"$api_file.new" || true
-        mv "$api_file.new" "$api_file"
-    fi
-}
-
-# The UI signs each end user's address for the API's login limits with a key
-# both roles hold (README, security notes). A role file made before the key
-# existed, or made anew, gets the other file's key; neither having one makes it.
-ensure_forwarding_secret() {
-    local key file
-    key=$(sed -n 's/^TASKMANAGER_FORWARDING_SECRET=//p' "$@" | head -n 1)
-    if [[ -z $key ]]; then
-        key=$(random_hex 32)
-        log "generated the key the UI signs client addresses with"
-    fi
-    for file in "$@"; do
-        if ! grep -q '^TASKMANAGER_FORWARDING_SECRET=' "$file"; then
-            printf 'TASKMANAGER_FORWARDING_SECRET=%s\n' "$key" >>"$file"
-        elif ! grep -qx "TASKMANAGER_FORWARDING_SECRET=$key" "$file"; then
-            die "$* hold different TASKMANAGER_FORWARDING_SECRET values; make them equal"
-        fi
-    done
-}
-
-admin_username() {
-    sed -n 's/^TASKMANAGER_ADMIN_USERNAME=//p' "$ROOT/kustomize/base/config/api.env"
-}
-
-admin_password() {
-    cat "$SECRETS_DIR/admin-password"
-}
-
 # --- rollout -----------------------------------------------------------------------
 
+# One apply, of the committed overlay with this build's tag: the only rollout.
 apply_overlay() {
-    log "applying kustomize/overlays/kind to namespace $NAMESPACE"
-    kube apply --kustomize "$OVERLAY"
-    # The tag stays 0.1.0 across rebuilds, so the pod templates carry the
-    # image's ID: a rebuilt image rolls the pods, an unchanged one leaves them.
-    local id deployment
-    id=$(image_id)
-    for deployment in taskmanager-api taskmanager-ui; do
-        kube patch deployment "$deployment" --namespace "$NAMESPACE" --type merge --patch \
-            "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"taskmanager.example.com/image-id\":\"$id\"}}}}}" \
-            >/dev/null
-    done
+    write_overlay
+    delete_finished_secrets_job
+    log "applying kustomize/overlays/kind with $IMAGE to namespace $NAMESPACE"
+    kube apply --kustomize "$GENERATED_OVERLAY"
 }
 
 wait_for_rollouts() {
@@ -319,71 +96,6 @@ wait_for_rollouts() {
     done
 }
 
-# --- smoke test --------------------------------------------------------------------
-
-http_status() {
-    curl --silent --output /dev/null --write-out '%{http_code}' --max-time 10 \
-        --retry 10 --retry-delay 2 --retry-connrefused "$@"
-}
-
-expect_status() {
-    local expected=$1 url=$2 status
-    status=$(http_status "$url")
-    [[ $status == "$expected" ]] || die "smoke test: GET $url answered $status, expected $expected"
-    log "ok  GET $url -> $status"
-}
-
-smoke_test() {
-    log "smoke test through the NodePorts"
-    expect_status 200 "$UI_URL/healthz"
-    expect_status 200 "$UI_URL/readyz"
-    expect_status 200 "$API_URL/healthz"
-    expect_status 200 "$API_URL/readyz"
-
-    # The password goes through stdin, not the command line.
-    local response status token me
-    response=$(printf '{"username":"%s","password":"%s"}' "$(admin_username)" "$(admin_password)" |
-        curl --silent --show-error --max-time 10 --header 'Content-Type: application/json' \
-            --write-out '\n%{http_code}' --data-binary @- "$API_URL/api/v1/auth/token/") ||
-        die "smoke test: the API did not answer the admin's token request"
-    status=${response##*$'\n'}
-    response=${response%$'\n'*}
-    if [[ $status == 401 ]]; then
-        # The API checked the password against the database, so both work; the
-        # admin's password was changed since ensure-admin created it, and
-        # ensure-admin never changes it back.
-        log "ok  POST /api/v1/auth/token/ -> 401: the admin's password is no longer the one in"
-        log "    ${SECRETS_DIR#"$ROOT"/}/admin-password (changed since); skipped the admin check"
-        return 0
-    fi
-    [[ $status == 200 ]] || die "smoke test: the admin's token request answered $status: $response"
-    token=$(printf '%s' "$response" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')
-    [[ -n $token ]] || die "smoke test: no token in the answer: $response"
-    me=$(curl --silent --show-error --fail --max-time 10 --header "Authorization: Bearer $token" \
-        "$API_URL/api/v1/me/") || die "smoke test: GET /api/v1/me/ with the token failed"
-    [[ $me == *'"is_staff":true'* ]] || die "smoke test: /api/v1/me/ is not the admin: $me"
-    log "ok  POST /api/v1/auth/token/, GET /api/v1/me/ as $(admin_username)"
-    curl --silent --output /dev/null --max-time 10 --request DELETE \
-        --header "Authorization: Bearer $token" "$API_URL/api/v1/auth/token/" || true
-}
-
-print_summary() {
-    cat <<SUMMARY
-
-taskmanager is running in kind cluster '$CLUSTER_NAME', namespace $NAMESPACE.
-
-  UI              $UI_URL/
-  API             $API_URL/api/v1/   (docs: $API_URL/api/v1/docs/)
-  Admin           $API_URL/admin/
-  Admin login     $(admin_username) / $(admin_password)
-                  (kept in ${SECRETS_DIR#"$ROOT"/}/admin-password; the admin is
-                  created with it once, and a password changed later stays)
-
-  kubectl --context kind-$CLUSTER_NAME --namespace $NAMESPACE get pods
-  deploy/deploy.sh down     removes the cluster and its data
-SUMMARY
-}
-
 # --- actions -----------------------------------------------------------------------
 
 up() {
@@ -391,8 +103,9 @@ up() {
     ensure_cluster
     build_image
     load_image
-    ensure_secrets
+    adopt_generated_secrets
     apply_overlay
+    wait_for_secrets
     wait_for_rollouts
     smoke_test
     print_summary
@@ -406,11 +119,11 @@ down() {
     fi
     local answer=""
     # Printed by hand: `read -p` stays silent when stdin is not a terminal.
-    printf "Delete kind cluster '%s' and its database? [y/N] " "$CLUSTER_NAME" >&2
+    printf "Delete kind cluster '%s', its database and its Secrets? [y/N] " "$CLUSTER_NAME" >&2
     read -r answer || true
     if [[ $answer == [yY] || $answer == [yY][eE][sS] ]]; then
         kind delete cluster --name "$CLUSTER_NAME"
-        log "deleted; the secret files in ${SECRETS_DIR#"$ROOT"/} are kept for the next cluster"
+        log "deleted; the next deploy starts with a new database and new passwords"
     else
         log "kept the cluster"
     fi
@@ -420,11 +133,12 @@ main() {
     case "${1:-up}" in
         up) up ;;
         down) down ;;
-        secrets)
-            KUBECTL=$(pick_kubectl)
-            command -v kind >/dev/null 2>&1 || KUBECTL=""
-            ensure_secrets
-            log "secrets in ${SECRETS_DIR#"$ROOT"/}"
+        app-secrets)
+            [[ $# -eq 2 && -n $2 ]] || {
+                usage >&2
+                exit 2
+            }
+            ensure_app_secrets "$2"
             ;;
         -h | --help | help) usage ;;
         *)

@@ -7,13 +7,9 @@ refuse it. They check shape only; what a valid title or tag is stays in the
 services, and the schema states those rules through ``schema_pattern``.
 """
 
-import re
-
 from rest_framework import serializers
 
-from taskmanager.domain.patterns import ISO_DATE, NUL_FREE, trimmed_text_pattern
-
-_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+from taskmanager.domain.patterns import CANONICAL_UUID, ISO_DATE, NUL_FREE, trimmed_text_pattern
 
 
 class StrictCharField(serializers.CharField):
@@ -51,8 +47,11 @@ class StrictCharField(serializers.CharField):
 
 
 def choice_field(choices, **kwargs) -> StrictCharField:
-    """Text that the domain checks against ``choices`` (with its own message); the schema lists them."""
-    return StrictCharField(schema_extra={"enum": list(choices), "pattern": None}, **kwargs)
+    """Text that the domain checks against ``choices`` (with its own message); the schema lists them.
+
+    Blank text is the domain's to refuse too, with that same message.
+    """
+    return StrictCharField(allow_blank=True, schema_extra={"enum": list(choices), "pattern": None}, **kwargs)
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -86,7 +85,7 @@ class StrictUUIDField(serializers.UUIDField):
     """A UUID in its usual hyphenated form (DRF would also take an integer, braces or a URN)."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or not _CANONICAL_UUID.fullmatch(data):
+        if not isinstance(data, str) or not CANONICAL_UUID.fullmatch(data):
             self.fail("invalid", value=data)
         return super().to_internal_value(data)
 

@@ -6,14 +6,26 @@ from taskmanager.api.fields import StrictBooleanField, StrictCharField, choice_f
 from taskmanager.api.serializers import StrictSerializer, bounded_text_pattern, iso_time
 from taskmanager.domain.patterns import trimmed_text_pattern
 from taskmanager.projects.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, Color, Role
+from taskmanager.projects.services import project_fields_clean
 
 READ_ONLY_PROJECT_FIELDS = frozenset(
-    {"id", "version", "created_at", "updated_at", "is_inbox", "role", "task_count", "open_task_count"}
+    {
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "is_inbox",
+        "role",
+        "permissions",
+        "task_count",
+        "open_task_count",
+    }
 )
 
 
 class ProjectInputSerializer(StrictSerializer):
     ignored_fields = READ_ONLY_PROJECT_FIELDS
+    domain_rules = staticmethod(project_fields_clean)
 
     name = StrictCharField(
         allow_blank=True, trim_whitespace=False, schema_pattern=trimmed_text_pattern(NAME_MAX_LENGTH)
@@ -28,6 +40,17 @@ class ProjectInputSerializer(StrictSerializer):
     archived = StrictBooleanField(required=False)
 
 
+class PermissionsSerializer(serializers.Serializer):
+    """What the caller may do in the project now (their role, and the project's state)."""
+
+    change_tasks = serializers.BooleanField()
+    change_project = serializers.BooleanField()
+    rename_or_archive = serializers.BooleanField()
+    delete_project = serializers.BooleanField()
+    manage_members = serializers.BooleanField()
+    leave = serializers.BooleanField()
+
+
 class ProjectOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -37,7 +60,9 @@ class ProjectOutputSerializer(serializers.Serializer):
     is_inbox = serializers.BooleanField(
         help_text="The caller's own Inbox: cannot be renamed, archived, shared or deleted."
     )
-    role = serializers.ChoiceField(choices=Role.choices, help_text="The caller's role in the project.")
+    # The values alone, as the input fields list them, so the schema has one role enum for both directions.
+    role = serializers.ChoiceField(choices=Role.values, help_text="The caller's role in the project.")
+    permissions = PermissionsSerializer()
     task_count = serializers.IntegerField()
     open_task_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -53,6 +78,7 @@ class ProjectOutputSerializer(serializers.Serializer):
             "archived": row["archived"],
             "is_inbox": row["is_inbox"],
             "role": row["role"],
+            "permissions": row["permissions"],
             "task_count": row["task_count"],
             "open_task_count": row["open_task_count"],
             "created_at": iso_time(row["created_at"]),
@@ -77,7 +103,7 @@ class MemberRoleInputSerializer(StrictSerializer):
 
 class MemberOutputSerializer(serializers.Serializer):
     username = serializers.CharField()
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = serializers.ChoiceField(choices=Role.values)  # values alone: see ProjectOutputSerializer
     joined_at = serializers.DateTimeField()
 
     def to_representation(self, row):

@@ -4,6 +4,7 @@ import re
 
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.password_validation import MinimumLengthValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from taskmanager.api.fields import (
@@ -18,10 +19,11 @@ from taskmanager.domain.patterns import NOT_NUL, SPACE, char_class, trimmed_text
 from taskmanager.tasks.models import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
+    TAGS_PER_TASK_MAX,
     TITLE_MAX_LENGTH,
     Priority,
 )
-from taskmanager.tasks.services import BulkAction
+from taskmanager.tasks.services import TOO_MANY_TAGS, BulkAction, task_fields_clean
 
 # Fields a client may echo back from a GET; accepted and ignored on writes.
 READ_ONLY_TASK_FIELDS = frozenset(
@@ -61,9 +63,16 @@ NEW_PASSWORD_PATTERN = f"^{NOT_NUL}{{{PASSWORD_MIN_LENGTH},}}$"
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, naming them, instead of silently dropping them."""
+    """Refuses fields it does not know, naming them, instead of silently dropping them.
+
+    ``domain_rules``: the domain's field check (a function of a dict of
+    fields raising Django's ValidationError). When the body's shape is wrong
+    somewhere, the well-formed fields still go through it, so one answer
+    names every bad field, with the domain's messages for its rules.
+    """
 
     ignored_fields = frozenset()
+    domain_rules = None
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -73,10 +82,27 @@ class StrictSerializer(serializers.Serializer):
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as error:
-            raise serializers.ValidationError({**error.detail, **errors}) from None
+            rule_errors = self._rule_errors(data, set(error.detail) | unknown)
+            raise serializers.ValidationError({**rule_errors, **error.detail, **errors}) from None
         if errors:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError({**self._rule_errors(data, unknown), **errors})
         return value
+
+    def _rule_errors(self, data, bad_shape) -> dict:
+        if self.domain_rules is None:
+            return {}
+        well_formed = {}
+        for name, field in self.fields.items():
+            if name in data and name not in bad_shape and not field.read_only:
+                try:
+                    well_formed[name] = field.run_validation(data[name])
+                except serializers.ValidationError:
+                    continue
+        try:
+            self.domain_rules(well_formed)
+        except DjangoValidationError as error:
+            return error.message_dict
+        return {}
 
 
 def bounded_text_pattern(max_length: int) -> str:
@@ -88,6 +114,7 @@ class TaskInputSerializer(StrictSerializer):
     assigned) is the domain's (tasks.services), with its one message each."""
 
     ignored_fields = READ_ONLY_TASK_FIELDS
+    domain_rules = staticmethod(task_fields_clean)
 
     title = StrictCharField(allow_blank=True, trim_whitespace=False, schema_pattern=TITLE_PATTERN)
     description = StrictCharField(
@@ -99,8 +126,11 @@ class TaskInputSerializer(StrictSerializer):
     priority = choice_field(Priority.values, required=False)
     completed = StrictBooleanField(required=False)
     due_date = StrictDateField(allow_null=True, required=False)
-    tags = serializers.ListField(
+    # Bounded before its items are read, so a long list of bad items gets one message, not one each.
+    tags = BoundedListField(
         child=StrictCharField(allow_blank=True, trim_whitespace=False, schema_pattern=TAG_PATTERN),
+        max_length=TAGS_PER_TASK_MAX,
+        error_messages={"max_length": TOO_MANY_TAGS},
         required=False,
     )
     project = StrictUUIDField(required=False, help_text="The project's id; the caller's Inbox when left out.")

@@ -205,7 +205,6 @@ WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
 
 # --- The API ---------------------------------------------------------------------
-TASKMANAGER_ALLOW_SIGNUP = env.bool("TASKMANAGER_ALLOW_SIGNUP", default=True)
 TASKMANAGER_TOKEN_TTL_HOURS = env.int("TASKMANAGER_TOKEN_TTL_HOURS", default=24)
 # Limits on password work (accounts/limits.py), as <count>/<s|min|hour|day>.
 # Counted in the cache below: per process with the default local-memory
@@ -224,6 +223,9 @@ TASKMANAGER_PASSWORD_HASH_WAIT = env.float("TASKMANAGER_PASSWORD_HASH_WAIT", def
 
 if ROLE_PROFILE.has_database:
     from datetime import timedelta
+
+    # The UI role learns it from GET /api/v1/meta/ ("signup_open"); it reads no setting of its own.
+    TASKMANAGER_ALLOW_SIGNUP = env.bool("TASKMANAGER_ALLOW_SIGNUP", default=True)
 
     CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
     AUTHENTICATION_BACKENDS = ["taskmanager.accounts.backends.CaseInsensitiveUsernameBackend"]
@@ -278,6 +280,15 @@ if not ROLE_PROFILE.has_database:
         )
     TASKMANAGER_API_CONNECT_TIMEOUT = env.float("TASKMANAGER_API_CONNECT_TIMEOUT", default=1.0)
     TASKMANAGER_API_READ_TIMEOUT = env.float("TASKMANAGER_API_READ_TIMEOUT", default=5.0)
+    # The circuit breaker in front of the API (ui/circuit_breaker.py): failures in a
+    # row that open it, and how long it first stays open (doubling up to the maximum).
+    TASKMANAGER_API_BREAKER_FAILURES = env.int("TASKMANAGER_API_BREAKER_FAILURES", default=5)
+    TASKMANAGER_API_BREAKER_OPEN_SECONDS = env.float("TASKMANAGER_API_BREAKER_OPEN_SECONDS", default=1.0)
+    TASKMANAGER_API_BREAKER_MAX_OPEN_SECONDS = env.float(
+        "TASKMANAGER_API_BREAKER_MAX_OPEN_SECONDS", default=8.0
+    )
+    # Seconds each process keeps the API's server facts (GET /api/v1/meta/) before asking again.
+    TASKMANAGER_META_TTL = env.float("TASKMANAGER_META_TTL", default=60.0)
     LOGIN_URL = "ui:login"
     CSRF_FAILURE_VIEW = "taskmanager.ui.views.errors.csrf_failure"
 

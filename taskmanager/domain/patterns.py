@@ -4,6 +4,8 @@ schema and the filters) exactly as the domain applies them."""
 import re
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A UUID as JSON Schema's "uuid" format writes it; uuid.UUID would also read braces, a URN or no hyphens.
+CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def char_class(codes, *, negate: bool = False) -> str:

@@ -94,6 +94,23 @@ def project_access(actor, project_id, need=SEE, *, share_lock: bool = False) -> 
     return access
 
 
+def permissions(*, role: str, archived: bool, is_inbox: bool) -> dict[str, bool]:
+    """What a member with ``role`` may do in such a project: the API sends it with each
+    project, so clients show only the controls that will work, without knowing the rules."""
+
+    def allows(need) -> bool:
+        return ROLE_RANK[role] >= ROLE_RANK[need[0]]
+
+    return {
+        "change_tasks": allows(CHANGE_TASKS) and not archived,
+        "change_project": allows(MANAGE_PROJECT),
+        "rename_or_archive": allows(MANAGE_PROJECT) and not is_inbox,
+        "delete_project": allows(MANAGE_PROJECT) and not is_inbox,
+        "manage_members": allows(MANAGE_MEMBERS) and not is_inbox,
+        "leave": not is_inbox,
+    }
+
+
 def task_write_access(actor, project_id) -> Access:
     """Access for creating, changing, moving or deleting tasks in the project; held until commit."""
     access = project_access(actor, project_id, CHANGE_TASKS, share_lock=True)

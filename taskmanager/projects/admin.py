@@ -30,7 +30,14 @@ class ProjectAdmin(admin.ModelAdmin):
     list_display = ("name", "color", "archived", "inbox_of", "updated_at")
     list_filter = ("archived", "color")
     search_fields = ("name", "memberships__user__username")
+    # A stable order for the changelist and for the task form's project search, which pages its results.
+    ordering = ("name", "id")
     list_select_related = ("inbox_of",)
+
+    def get_queryset(self, request):
+        # Also the autocomplete's: each Inbox is shown with its person's name.
+        return super().get_queryset(request).select_related("inbox_of")
+
     fields = (*_PROJECT_FIELDS, "inbox_of", "created_at", "updated_at", "version")
     readonly_fields = ("inbox_of", "created_at", "updated_at", "version")
     inlines = (MembershipInline,)
@@ -64,7 +71,7 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ("project", "user", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("project__name", "user__username")
-    list_select_related = ("project", "user")
+    list_select_related = ("project", "project__inbox_of", "user")
     autocomplete_fields = ("project", "user")
 
     def get_readonly_fields(self, request, obj=None):

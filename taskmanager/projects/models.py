@@ -58,7 +58,8 @@ class Project(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        # Every Inbox has the same name; its person tells them apart (in the admin).
+        return f"{self.name} of {self.inbox_of}" if self.inbox_of_id else self.name
 
     @property
     def is_inbox(self) -> bool:

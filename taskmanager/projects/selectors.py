@@ -3,7 +3,14 @@
 from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 
-from taskmanager.projects.access import ROLE_RANK, SEE, Administration, memberships_of, project_access
+from taskmanager.projects.access import (
+    ROLE_RANK,
+    SEE,
+    Administration,
+    memberships_of,
+    permissions,
+    project_access,
+)
 from taskmanager.projects.models import Membership, Project
 from taskmanager.tasks.models import Task
 
@@ -43,6 +50,13 @@ def project_row(actor, project_id) -> dict:
 
 
 def with_task_counts(rows: list[dict]) -> list[dict]:
+    """Add each row's task counts (one grouped query) and what the actor may do in it."""
+    for row in rows:
+        row["permissions"] = permissions(role=row["role"], archived=row["archived"], is_inbox=row["is_inbox"])
+    return _with_counts(rows)
+
+
+def _with_counts(rows: list[dict]) -> list[dict]:
     counts = {
         group["project_id"]: group
         for group in Task.objects.filter(project_id__in=[row["id"] for row in rows])

@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from taskmanager.domain import cleaning
@@ -136,7 +136,11 @@ def member_remove(*, actor, project_id, username: str) -> None:
     """Remove a member; when it is the actor, they leave (any member may, but the last owner)."""
     from taskmanager.tasks.services import tasks_unassign
 
-    leaving = str(username).strip().lower() == actor_user(actor).get_username().lower()
+    # The database's case-insensitive match decides who is meant, as it does for the lookup.
+    target = (
+        get_user_model().objects.filter(username__iexact=str(username).strip()).values_list("id", flat=True)
+    )
+    leaving = actor_user(actor) is not None and actor_user(actor).id in list(target)
     project = _project_locked(actor, project_id, SEE if leaving else MANAGE_MEMBERS)
     membership = _membership_locked(project, username)
     if membership.role == Role.OWNER:
@@ -145,10 +149,52 @@ def member_remove(*, actor, project_id, username: str) -> None:
     membership.delete()
 
 
+@write_transaction
+def projects_hand_over(*, user) -> dict:
+    """Before the user's account goes: each shared project they alone own gets
+    a new owner (the longest-standing editor, else viewer); one with no other
+    member goes with its tasks. Returns {"handed_over": n, "deleted": n}."""
+    from taskmanager.tasks.models import Task
+    from taskmanager.tasks.services import tasks_delete
+
+    handed_over = deleted = 0
+    owned = Membership.objects.filter(user=user, role=Role.OWNER, project__inbox_of__isnull=True)
+    for project in (
+        Project.objects.filter(id__in=owned.values("project_id")).order_by("id").select_for_update()
+    ):
+        others = Membership.objects.filter(project=project).exclude(user=user).select_for_update()
+        if others.filter(role=Role.OWNER).exists():
+            continue
+        successor = (
+            others.filter(role=Role.EDITOR).order_by("created_at", "id").first()
+            or others.order_by("created_at", "id").first()
+        )
+        if successor is None:
+            tasks_delete(Task.objects.filter(project=project))
+            project.delete()
+            deleted += 1
+            continue
+        successor.role = Role.OWNER
+        successor.save(update_fields=["role"])
+        handed_over += 1
+    # Their tasks lose their assignee or creator with the account: new versions, so no ETag goes stale.
+    touched = Task.objects.filter(Q(assignee=user) | Q(created_by=user)).order_by("id")
+    locked = list(touched.select_for_update(of=("self",)).values_list("id", flat=True))
+    Task.objects.filter(id__in=locked).update(version=F("version") + 1, updated_at=timezone.now())
+    return {"handed_over": handed_over, "deleted": deleted}
+
+
 def _project_locked(actor, project_id, need, expected_versions=None) -> Project:
-    """The project, locked for update, once the actor's role meets ``need``."""
+    """The project, locked for update, once the actor's role meets ``need``.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: changes of the project and its members
+    still take turns, but a task or tag being inserted into it meanwhile
+    (whose foreign key check locks the project FOR KEY SHARE) does not wait
+    for this lock while holding the membership row that this change waits
+    for, which deadlocked.
+    """
     project_access(actor, project_id, need)
-    project = Project.objects.select_for_update().get(id=project_id)
+    project = Project.objects.select_for_update(no_key=True).get(id=project_id)
     project_access(actor, project_id, need)  # again: a concurrent change may have just committed
     if expected_versions is not None and project.version not in expected_versions:
         raise VersionConflict(project.id, project.version, "project")

@@ -1,8 +1,10 @@
-"""Every user gets an Inbox when the account is made, whichever way it is made
-(sign-up, ensure_admin, createsuperuser, the admin's "add user")."""
+"""Accounts and projects, whichever way an account is made or removed (sign-up,
+ensure_admin, createsuperuser, the admin's "add user" and "delete user"):
+every user gets an Inbox, and a shared project never loses its last owner
+with the account."""
 
 from django.conf import settings
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
 
@@ -12,3 +14,10 @@ def inbox_for_new_user(sender, instance, created, raw=False, **kwargs):
         from taskmanager.projects.services import inbox_create
 
         inbox_create(user=instance)
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="projects.hand_over_before_deletion")
+def hand_over_before_deletion(sender, instance, **kwargs):
+    from taskmanager.projects.services import projects_hand_over
+
+    projects_hand_over(user=instance)

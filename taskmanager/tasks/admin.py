@@ -44,7 +44,8 @@ class TaskAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Kept as written, as the API keeps it.
         self.fields["description"].strip = False
-        if self.instance.pk:
+        # A new task has its id (a UUID default) before it is saved: ask the state, not the pk.
+        if not self.instance._state.adding:
             self.fields["tag_names"].initial = ", ".join(self.instance.tags.values_list("name", flat=True))
             self.fields["assignee_name"].initial = (
                 self.instance.assignee.get_username() if self.instance.assignee else ""
@@ -57,7 +58,7 @@ class TaskAdminForm(forms.ModelForm):
             # The service's own checks (membership of the assignee, an archived
             # project, every field rule), run and rolled back, so the form shows
             # their messages instead of failing at save.
-            self._rehearse(self.instance.pk)
+            self._rehearse(None if self.instance._state.adding else self.instance.pk)
         return cleaned
 
     def _rehearse(self, task_id) -> None:
@@ -101,7 +102,7 @@ class TaskAdmin(admin.ModelAdmin):
     list_display = ("title", "project", "assignee", "priority", "completed", "due_date", "updated_at")
     list_filter = ("completed", "priority", "due_date", ("project", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "description", "project__name", "assignee__username", "tags__name")
-    list_select_related = ("project", "assignee")
+    list_select_related = ("project", "project__inbox_of", "assignee")
     autocomplete_fields = ("project",)
     readonly_fields = ("id", "created_by", "completed_at", "created_at", "updated_at", "version")
     date_hierarchy = "created_at"
@@ -119,21 +120,36 @@ class TaskAdmin(admin.ModelAdmin):
         # The admin's log entry and redirect describe what the service stored.
         obj.refresh_from_db()
 
+    # Deleting and the actions go through the API's bulk service, so tasks of
+    # archived projects stay as they are here too; the message says how many changed.
     def delete_model(self, request, obj):
-        services.tasks_delete(Task.objects.filter(pk=obj.pk))
+        self._bulk(request, [obj.pk], services.BulkAction.DELETE, "deleted")
 
     def delete_queryset(self, request, queryset):
-        services.tasks_delete(queryset)
+        self._bulk(request, queryset.values_list("pk", flat=True), services.BulkAction.DELETE, "deleted")
 
     @admin.action(description="Mark selected tasks as completed")
     def mark_completed(self, request, queryset):
-        changed = services.tasks_set_completed(queryset, completed=True)
-        self.message_user(request, f"{changed} task(s) marked as completed.", messages.SUCCESS)
+        self._bulk(
+            request,
+            queryset.values_list("pk", flat=True),
+            services.BulkAction.COMPLETE,
+            "marked as completed",
+        )
 
     @admin.action(description="Reopen selected tasks")
     def mark_open(self, request, queryset):
-        changed = services.tasks_set_completed(queryset, completed=False)
-        self.message_user(request, f"{changed} task(s) reopened.", messages.SUCCESS)
+        self._bulk(request, queryset.values_list("pk", flat=True), services.BulkAction.REOPEN, "reopened")
+
+    def _bulk(self, request, ids, action: str, done: str) -> None:
+        ids = list(ids)
+        changed = services.task_bulk_apply(actor=Administration(request.user), ids=ids, action=action)
+        self.message_user(request, f"{changed} task(s) {done}.", messages.SUCCESS)
+        skipped = len(ids) - changed
+        if skipped and action == services.BulkAction.DELETE:
+            self.message_user(
+                request, f"{skipped} task(s) of archived projects were left as they are.", messages.WARNING
+            )
 
 
 @admin.register(Tag)
@@ -141,7 +157,7 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ("name", "project")
     list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "project__name")
-    list_select_related = ("project",)
+    list_select_related = ("project", "project__inbox_of")
 
     def get_readonly_fields(self, request, obj=None):
         # Renaming or moving a tag would change its tasks without a new

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
 
-from taskmanager.domain.patterns import ISO_DATE, NUL_FREE, trimmed_text_pattern
+from taskmanager.domain.patterns import CANONICAL_UUID, ISO_DATE, NUL_FREE, trimmed_text_pattern
 from taskmanager.tasks.models import Priority, Task
 from taskmanager.tasks.rules import overdue_condition, today_utc
 
@@ -67,6 +67,21 @@ class IsoDateFilter(django_filters.DateFilter):
     field_class = IsoDateField
 
 
+class CanonicalUUIDField(forms.UUIDField):
+    """A UUID in its usual hyphenated form, as the schema states it; an empty value is an error."""
+
+    def to_python(self, value):
+        if value is None:  # not given
+            return None
+        if not CANONICAL_UUID.fullmatch(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class CanonicalUUIDFilter(django_filters.UUIDFilter):
+    field_class = CanonicalUUIDField
+
+
 class NonEmptyCSVField(BaseCSVField):
     """A comma-separated list with no empty entry ("priority=" and "high," are errors, not "no filter")."""
 
@@ -87,7 +102,7 @@ ASSIGNEE_NONE = "none"
 class TaskFilter(django_filters.FilterSet):
     """Takes the acting user as ``actor`` (for ``assignee=me``)."""
 
-    project = django_filters.UUIDFilter(field_name="project_id")
+    project = CanonicalUUIDFilter(field_name="project_id")
     assignee = extend_schema_field(
         {
             "type": "string",

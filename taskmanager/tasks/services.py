@@ -339,8 +339,12 @@ def _clean_tags(values) -> list[str]:
         if name not in names:
             names.append(name)
     if len(names) > TAGS_PER_TASK_MAX:
-        raise ValidationError(f"A task can have at most {TAGS_PER_TASK_MAX} tags.")
+        raise ValidationError(TOO_MANY_TAGS)
     return names
+
+
+# Also the API's answer to a longer list, which it refuses before reading the items.
+TOO_MANY_TAGS = f"A task can have at most {TAGS_PER_TASK_MAX} tags."
 
 
 def _is_slug(name: str) -> bool:

@@ -15,11 +15,13 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from django.conf import settings
 
 from taskmanager.config.client_address import CLIENT_ADDRESS_HEADER, sign_client_address
+from taskmanager.ui.circuit_breaker import CLOSED, CircuitBreaker, CircuitOpen
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ class ApiUnauthorized(ApiError):
 
 
 class ApiForbidden(ApiError):
-    """403: e.g. sign-up is disabled on the API."""
+    """403: e.g. sign-up is disabled on the API, or the caller's role in a project is too low."""
 
 
 class ApiNotFound(ApiError):
@@ -67,6 +69,10 @@ class ApiNotFound(ApiError):
 
 class ApiValidationError(ApiError):
     """400: the input was refused; ``fields`` maps field names to messages."""
+
+
+class ApiConflict(ApiError):
+    """409: the change contradicts the current state (the Inbox, the last owner, an archived project)."""
 
 
 class ApiPreconditionFailed(ApiError):
@@ -82,6 +88,7 @@ _ERRORS_BY_STATUS = {
     401: ApiUnauthorized,
     403: ApiForbidden,
     404: ApiNotFound,
+    409: ApiConflict,
     412: ApiPreconditionFailed,
     429: ApiThrottled,
 }
@@ -125,6 +132,43 @@ def install_http_client(client: httpx.Client | None) -> httpx.Client | None:
     return previous
 
 
+# --- The circuit breaker, one per process ---------------------------------------------
+_breaker: CircuitBreaker | None = None
+
+
+def circuit_breaker() -> CircuitBreaker:
+    global _breaker
+    if _breaker is None:
+        with _pool_lock:
+            if _breaker is None:
+                _breaker = build_circuit_breaker()
+    return _breaker
+
+
+def build_circuit_breaker(**overrides) -> CircuitBreaker:
+    options = {
+        "failures": settings.TASKMANAGER_API_BREAKER_FAILURES,
+        "open_seconds": settings.TASKMANAGER_API_BREAKER_OPEN_SECONDS,
+        "max_open_seconds": settings.TASKMANAGER_API_BREAKER_MAX_OPEN_SECONDS,
+        "on_change": _breaker_changed,
+        **overrides,
+    }
+    return CircuitBreaker(**options)
+
+
+def install_circuit_breaker(breaker: CircuitBreaker | None) -> CircuitBreaker | None:
+    """Replace the process's breaker (tests start each with a closed one); returns the old one."""
+    global _breaker
+    with _pool_lock:
+        previous, _breaker = _breaker, breaker
+    return previous
+
+
+def _breaker_changed(state: str) -> None:
+    log = logger.info if state == CLOSED else logger.warning
+    log("circuit breaker for the API: %s", state)
+
+
 # --- Requests -----------------------------------------------------------------------
 @dataclass
 class ApiResponse:
@@ -165,15 +209,51 @@ class Api:
             return {}
         return {CLIENT_ADDRESS_HEADER: sign_client_address(self.client_address, secret=secret)}
 
+    # Server facts (no credentials)
+    def meta(self) -> dict:
+        return self._call("GET", "/meta/", authenticated=False).data
+
+    # Projects
+    def project_list(self) -> list[dict]:
+        return self._call("GET", "/projects/").data
+
+    def project_get(self, project_id: str) -> tuple[dict, str]:
+        response = self._call("GET", f"/projects/{project_id}/")
+        return response.data, response.headers.get("ETag", "")
+
+    def project_create(self, fields: dict) -> dict:
+        return self._call("POST", "/projects/", json=fields).data
+
+    def project_update(self, project_id: str, fields: dict, *, etag: str = "") -> dict:
+        headers = {"If-Match": etag} if etag else {}
+        return self._call("PATCH", f"/projects/{project_id}/", json=fields, headers=headers).data
+
+    def project_delete(self, project_id: str) -> None:
+        self._call("DELETE", f"/projects/{project_id}/")
+
+    def member_list(self, project_id: str) -> list[dict]:
+        return self._call("GET", f"/projects/{project_id}/members/").data
+
+    def member_add(self, project_id: str, *, username: str, role: str) -> dict:
+        body = {"username": username, "role": role}
+        return self._call("POST", f"/projects/{project_id}/members/", json=body).data
+
+    def member_change_role(self, project_id: str, username: str, role: str) -> dict:
+        path = f"/projects/{project_id}/members/{quote(username, safe='')}/"
+        return self._call("PATCH", path, json={"role": role}).data
+
+    def member_remove(self, project_id: str, username: str) -> None:
+        self._call("DELETE", f"/projects/{project_id}/members/{quote(username, safe='')}/")
+
     # Tasks
     def task_list(self, params: dict) -> dict:
         return self._call("GET", "/tasks/", params=params).data
 
-    def task_stats(self) -> dict:
-        return self._call("GET", "/tasks/stats/").data
+    def task_stats(self, params: dict | None = None) -> dict:
+        return self._call("GET", "/tasks/stats/", params=params).data
 
-    def tag_list(self) -> list[dict]:
-        return self._call("GET", "/tags/").data
+    def tag_list(self, params: dict | None = None) -> list[dict]:
+        return self._call("GET", "/tags/", params=params).data
 
     def task_get(self, task_id: str) -> tuple[dict, str]:
         response = self._call("GET", f"/tasks/{task_id}/")
@@ -195,29 +275,51 @@ class Api:
     def task_bulk(self, *, ids: list[str], action: str) -> int:
         return self._call("POST", "/tasks/bulk/", json={"ids": ids, "action": action}).data["affected"]
 
-    def task_clear_completed(self) -> int:
-        return self._call("POST", "/tasks/clear-completed/").data["deleted"]
+    def task_clear_completed(self, project_id: str | None = None) -> int:
+        body = {"project": project_id} if project_id else None
+        return self._call("POST", "/tasks/clear-completed/", json=body).data["deleted"]
 
     # Transport
-    def _call(self, method: str, path: str, *, params=None, json=None, headers=None) -> ApiResponse:
+    def _call(
+        self, method: str, path: str, *, params=None, json=None, headers=None, authenticated=True
+    ) -> ApiResponse:
         all_headers = dict(headers or {})
-        if self.token:
+        if self.token and authenticated:
             all_headers["Authorization"] = f"Bearer {self.token}"
         if self.request_id:
             all_headers[REQUEST_ID_HEADER] = self.request_id
         url = API_PREFIX + path
+        response = self._send_guarded(method, path, url, params=params, json=json, headers=all_headers)
+        if response.status_code >= 400:
+            raise _error_from(response, method, path)
+        data = response.json() if response.content else None
+        return ApiResponse(status=response.status_code, data=data, headers=response.headers)
+
+    def _send_guarded(self, method, path, url, **kwargs) -> httpx.Response:
+        """One call through the circuit breaker: refused at once while the API keeps failing."""
+        breaker = circuit_breaker()
         try:
-            response = self._send(method, url, params=params, json=json, headers=all_headers)
+            breaker.before_call()
+        except CircuitOpen as refusal:
+            raise ApiUnavailable(0, "The task service is failing; trying again shortly.") from refusal
+        healthy = False
+        try:
+            response = self._send(method, url, **kwargs)
+            healthy = response.status_code < 500
+            return response
         except httpx.TimeoutException as error:
             logger.warning("API %s %s timed out: %r", method, path, error)
             raise ApiUnavailable(0, "The task service did not answer in time.") from error
         except httpx.TransportError as error:
             logger.warning("API %s %s unreachable: %r", method, path, error)
             raise ApiUnavailable(0, "The task service cannot be reached.") from error
-        if response.status_code >= 400:
-            raise _error_from(response, method, path)
-        data = response.json() if response.content else None
-        return ApiResponse(status=response.status_code, data=data, headers=response.headers)
+        finally:
+            # Anything but an answer below 500 counts against the API, a bug here included,
+            # so a half-open breaker's probe always ends.
+            if healthy:
+                breaker.succeeded()
+            else:
+                breaker.failed()
 
     def _send(self, method, url, **kwargs) -> httpx.Response:
         client = http_client()

@@ -6,11 +6,6 @@ from django import forms
 
 from taskmanager.ui.api_client import ApiError
 
-PRIORITY_CHOICES = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
-# Limits the API enforces, repeated only as browser hints (maxlength).
-TITLE_MAX_LENGTH = 200
-DESCRIPTION_MAX_LENGTH = 10_000
-
 
 def apply_api_errors(form: forms.Form, error: ApiError, *, field_map: dict | None = None) -> None:
     """Show the API's field errors next to the matching fields, the rest above the form."""
@@ -65,19 +60,30 @@ class SignupForm(forms.Form):
         return cleaned
 
 
+class AnyChoiceField(forms.ChoiceField):
+    """A menu whose offered values are hints: which values are valid is the API's business."""
+
+    def valid_value(self, value):
+        return True
+
+
 class TaskForm(forms.Form):
+    """A task's fields; the choices and limits come from the API (``facts``, the user's projects).
+
+    ``projects``: where the user may put tasks; ``members``: the chosen project's
+    members, offered as assignees.
+    """
+
     # Blank titles and over-long values are for the API to refuse: one source of truth.
     title = forms.CharField(
         required=False,
         strip=False,
-        widget=forms.TextInput(attrs={"maxlength": TITLE_MAX_LENGTH, "placeholder": "What needs doing?"}),
+        widget=forms.TextInput(attrs={"placeholder": "What needs doing?"}),
     )
-    description = forms.CharField(
-        required=False,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": DESCRIPTION_MAX_LENGTH}),
-    )
-    priority = forms.ChoiceField(choices=PRIORITY_CHOICES, initial="medium")
+    description = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4}))
+    project = AnyChoiceField(required=False)
+    assignee = AnyChoiceField(required=False, label="Assigned to")
+    priority = forms.ChoiceField()
     due_date = forms.DateField(
         required=False, label="Due date", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -87,15 +93,29 @@ class TaskForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "work, errands", "autocomplete": "off"}),
     )
 
+    def __init__(self, data=None, *, facts, projects=(), members=(), **kwargs):
+        super().__init__(data, **kwargs)
+        fields = self.fields
+        set_max_length(fields["title"], facts.limit("task_title_max_length"))
+        set_max_length(fields["description"], facts.limit("task_description_max_length"))
+        fields["priority"].choices = facts.priority_choices()
+        fields["priority"].initial = facts.default_priority
+        fields["project"].choices = [(project.id, project.name) for project in projects]
+        fields["assignee"].choices = [("", "Nobody")] + [(m.username, m.username) for m in members]
+
     def to_api(self) -> dict:
         data = self.cleaned_data
-        return {
+        fields = {
             "title": data["title"],
             "description": data["description"],
             "priority": data["priority"],
             "due_date": data["due_date"].isoformat() if data["due_date"] else None,
             "tags": split_tags(data["tags"]),
+            "assignee": data["assignee"] or None,
         }
+        if data["project"]:
+            fields["project"] = data["project"]
+        return fields
 
     @staticmethod
     def initial_from(task) -> dict:
@@ -105,6 +125,8 @@ class TaskForm(forms.Form):
             "priority": task.priority,
             "due_date": task.due_date,
             "tags": ", ".join(task.tags),
+            "project": task.project_id,
+            "assignee": task.assignee or "",
         }
 
 
@@ -119,6 +141,12 @@ class TaskEditForm(TaskForm):
     @staticmethod
     def initial_from(task, etag: str = "") -> dict:
         return {**TaskForm.initial_from(task), "completed": task.completed, "etag": etag}
+
+
+def set_max_length(field: forms.Field, limit: int | None) -> None:
+    """The API's limit as a browser hint (maxlength); the API still checks."""
+    if limit:
+        field.widget.attrs["maxlength"] = limit
 
 
 def split_tags(value: str) -> list[str]:

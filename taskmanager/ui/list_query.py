@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlencode
 from django.http import QueryDict
 
 STATUSES = [("all", "All"), ("open", "Open"), ("completed", "Completed")]
-PRIORITY_FILTERS = [("", "Any priority"), ("high", "High"), ("medium", "Medium"), ("low", "Low")]
-# Label -> the API's ordering value; "" is the API's default order.
+# The UI's labels for orderings; those the API does not list (GET /meta/) are left out.
+# The API's ordering value -> label; "" is the API's default order.
 SORTS = [
     ("", "Open first, by priority"),
     ("-created_at", "Newest first"),
@@ -27,7 +27,34 @@ SORTS = [
 ]
 PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
-SEARCH_MAX_LENGTH = 200
+TAG_FILTER_MAX_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class ListChoices:
+    """What the list's filters offer, from the API's vocabulary and limits (see meta.py)."""
+
+    priorities: tuple[tuple[str, str], ...] = (("high", "High"), ("medium", "Medium"), ("low", "Low"))
+    sorts: tuple[tuple[str, str], ...] = tuple(SORTS)
+    page_sizes: tuple[int, ...] = PAGE_SIZES
+    search_max_length: int = 200
+
+    @classmethod
+    def from_facts(cls, facts) -> "ListChoices":
+        sorts = tuple(
+            (value, label) for value, label in SORTS if not value or value.lstrip("-") in facts.orderings
+        )
+        page_max = facts.limit("page_size_max")
+        return cls(
+            priorities=tuple(facts.priority_choices()),
+            sorts=sorts,
+            page_sizes=tuple(size for size in PAGE_SIZES if page_max is None or size <= page_max),
+            search_max_length=facts.limit("search_max_length") or cls.search_max_length,
+        )
+
+    @property
+    def priority_filters(self) -> list[tuple[str, str]]:
+        return [("", "Any priority"), *self.priorities]
 
 
 @dataclass(frozen=True)
@@ -42,18 +69,19 @@ class TaskListQuery:
     page: int = 1
 
     @classmethod
-    def from_query(cls, query: QueryDict) -> "TaskListQuery":
+    def from_query(cls, query: QueryDict, choices: ListChoices | None = None) -> "TaskListQuery":
+        choices = choices or ListChoices()
         status = query.get("status", "all")
         priority = query.get("priority", "")
         sort = query.get("sort", "")
         return cls(
             status=status if status in dict(STATUSES) else "all",
-            priority=priority if priority in dict(PRIORITY_FILTERS) else "",
-            tag=query.get("tag", "").strip()[:64],
+            priority=priority if priority in dict(choices.priorities) else "",
+            tag=query.get("tag", "").strip()[:TAG_FILTER_MAX_LENGTH],
             overdue=query.get("overdue") in {"1", "true", "on"},
-            search=query.get("q", "").strip()[:SEARCH_MAX_LENGTH],
-            sort=sort if sort in dict(SORTS) else "",
-            per_page=_int_in(query.get("per_page"), PAGE_SIZES, DEFAULT_PAGE_SIZE),
+            search=query.get("q", "").strip()[: choices.search_max_length],
+            sort=sort if sort in dict(choices.sorts) else "",
+            per_page=_int_in(query.get("per_page"), choices.page_sizes, DEFAULT_PAGE_SIZE),
             page=max(1, _int(query.get("page"), 1)),
         )
 

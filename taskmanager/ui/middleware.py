@@ -6,9 +6,16 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from taskmanager.ui.api_client import ApiNotFound, ApiUnauthorized, ApiUnavailable, ApiValidationError
+from taskmanager.ui.api_client import (
+    ApiConflict,
+    ApiForbidden,
+    ApiNotFound,
+    ApiUnauthorized,
+    ApiUnavailable,
+    ApiValidationError,
+)
 from taskmanager.ui.session import drop_token, login_redirect, safe_next
-from taskmanager.ui.views.errors import bad_request, page_not_found, service_unavailable
+from taskmanager.ui.views.errors import bad_request, page_not_found, refused, service_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +31,9 @@ class ApiErrorMiddleware:
     - Input the API refused where no form can show it (a filter in the URL,
       a bulk selection the API will not take): the API's message, on the
       plain list (for a page) or back where the user was (for a change).
+    - A change the user's role does not allow (403, e.g. a viewer's forged
+      form) or the project's state forbids (409: the Inbox, the last owner,
+      an archived project): the API's message, back where the user was.
     """
 
     def __init__(self, get_response):
@@ -42,18 +52,28 @@ class ApiErrorMiddleware:
         if isinstance(exception, ApiNotFound):
             return page_not_found(request, exception)
         if isinstance(exception, ApiValidationError):
+            return self._invalid(request, exception)
+        if isinstance(exception, ApiForbidden | ApiConflict):
             return self._refused(request, exception)
         return None
 
-    def _refused(self, request, error: ApiValidationError):
+    def _invalid(self, request, error: ApiValidationError):
         problems = [message for messages_ in error.fields.values() for message in messages_]
         messages.error(request, " ".join(problems) or error.message or "The request was refused.")
-        # A page whose own query the API refused goes to the plain list; the
-        # plain list has no query, so this cannot loop.
-        target = reverse("ui:task-list") if request.method == "GET" else self._back_url(request)
+        # A page whose own query the API refused goes to the same page without
+        # a query; that has none to refuse, so this cannot loop.
+        target = request.path if request.method == "GET" else self._back_url(request)
         if request.method == "GET" and request.get_full_path() == target:
             return bad_request(request)
         return redirect(target)
+
+    def _refused(self, request, error):
+        message = error.message or "The change was refused."
+        if request.method == "GET":
+            # Reads are not refused by role; should one be, repeating it would loop.
+            return refused(request, message=message, status=error.status)
+        messages.error(request, message)
+        return redirect(self._back_url(request))
 
     @staticmethod
     def _back_url(request) -> str:

@@ -4,9 +4,6 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.utils import timezone
-
-PRIORITIES = ("high", "medium", "low")
 DESCRIPTION_PREVIEW_LENGTH = 160
 # The UI speaks en-us; the month names are fixed rather than looked up per row
 # because date formatting through template filters was a fifth of a 50-task
@@ -27,7 +24,11 @@ class Task:
     created_at: datetime
     updated_at: datetime
     version: int
+    # The API's word, against its own idea of "today" (UTC): the UI does not recompute it.
     overdue: bool
+    project_id: str = ""
+    assignee: str | None = None
+    created_by: str | None = None
 
     @property
     def description_preview(self) -> str:
@@ -43,24 +44,24 @@ class Task:
         return f"{due.day} {_MONTHS[due.month - 1]} {due.year}" if due else ""
 
     @classmethod
-    def from_api(cls, data: dict, *, today: date | None = None) -> "Task":
-        # The API counts "overdue" against today's UTC date; so does the UI.
-        today = today or timezone.now().date()
+    def from_api(cls, data: dict) -> "Task":
         due_date = date.fromisoformat(data["due_date"]) if data.get("due_date") else None
-        completed = bool(data["completed"])
         return cls(
             id=data["id"],
             title=data["title"],
             description=data.get("description") or "",
             priority=data["priority"],
-            completed=completed,
+            completed=bool(data["completed"]),
             completed_at=_datetime(data.get("completed_at")),
             due_date=due_date,
             tags=tuple(data.get("tags") or ()),
             created_at=_datetime(data["created_at"]),
             updated_at=_datetime(data["updated_at"]),
             version=int(data.get("version", 1)),
-            overdue=bool(due_date and not completed and due_date < today),
+            overdue=bool(data.get("overdue")),
+            project_id=str(data.get("project") or ""),
+            assignee=data.get("assignee") or None,
+            created_by=data.get("created_by") or None,
         )
 
 

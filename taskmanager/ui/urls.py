@@ -1,11 +1,29 @@
 from django.urls import path
 
-from taskmanager.ui.views import auth, tasks
+from taskmanager.ui.views import auth, lists, members, projects, tasks
 
 app_name = "ui"
 
 urlpatterns = [
-    path("", tasks.task_list, name="task-list"),
+    path("", lists.task_list, name="task-list"),
+    path("assigned/", lists.assigned_list, name="assigned"),
+    path("projects/new/", projects.project_create, name="project-create"),
+    path("projects/<uuid:project_id>/", lists.project_page, name="project"),
+    path("projects/<uuid:project_id>/settings/", projects.project_settings, name="project-settings"),
+    path("projects/<uuid:project_id>/archive/", projects.project_archive, name="project-archive"),
+    path("projects/<uuid:project_id>/delete/", projects.project_delete, name="project-delete"),
+    path("projects/<uuid:project_id>/members/", members.members, name="project-members"),
+    path("projects/<uuid:project_id>/leave/", members.member_leave, name="project-leave"),
+    path(
+        "projects/<uuid:project_id>/members/<str:username>/role/",
+        members.member_role,
+        name="project-member-role",
+    ),
+    path(
+        "projects/<uuid:project_id>/members/<str:username>/remove/",
+        members.member_remove,
+        name="project-member-remove",
+    ),
     path("tasks/new/", tasks.task_create, name="task-create"),
     path("tasks/bulk/", tasks.task_bulk, name="task-bulk"),
     path("tasks/clear-completed/", tasks.clear_completed, name="task-clear-completed"),

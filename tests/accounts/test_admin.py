@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 
+from taskmanager.projects.models import Project
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,8 @@ def test_deleting_with_an_id_that_is_no_user_id_ignores_it(admin_client, bad_id)
 
     assert response.status_code == 200
     assert usernames() == ["kept", "root"]
+    # The deleted user's Inbox went with them.
+    assert sorted(Project.objects.values_list("inbox_of__username", flat=True)) == ["kept", "root"]
 
 
 def test_only_bad_ids_select_nothing(admin_client):

@@ -18,6 +18,7 @@ from taskmanager.accounts.services import (
     user_ensure_admin,
     user_register,
 )
+from taskmanager.projects.models import Project
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,13 @@ class TestUserRegister:
         assert user.password != STRONG
         assert user.check_password(STRONG)
 
+    def test_a_new_user_gets_an_inbox_of_their_own(self):
+        user = user_register(username="carol", password=STRONG, client=CLIENT)
+
+        inbox = Project.objects.get(inbox_of=user)
+        assert (inbox.name, inbox.archived) == ("Inbox", False)
+        assert list(inbox.memberships.values_list("user", "role")) == [(user.id, "owner")]
+
     @pytest.mark.parametrize(
         ("username", "password", "fields"),
         [
@@ -57,6 +65,7 @@ class TestUserRegister:
 
         assert set(excinfo.value.message_dict) == fields
         assert not User.objects.exists()
+        assert not Project.objects.exists()
 
     def test_a_taken_username_is_a_username_error(self):
         UserFactory(username="taken")
@@ -134,6 +143,7 @@ class TestEnsureAdmin:
         assert admin.is_active
         assert admin.email == "a@example.com"
         assert admin.check_password("first-password")
+        assert Project.objects.get(inbox_of=admin).memberships.get().role == "owner"
 
     def test_running_again_changes_nothing_about_the_existing_admin(self):
         user_ensure_admin(username="admin", password="first-password", email="a@example.com")
@@ -144,6 +154,7 @@ class TestEnsureAdmin:
         admin = User.objects.get()
         assert admin.check_password("first-password")
         assert admin.password == before.password
+        assert Project.objects.filter(inbox_of=admin).count() == 1
         assert admin.email == "a@example.com"
 
     def test_a_password_changed_since_is_kept(self):

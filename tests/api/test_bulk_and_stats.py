@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 
 from taskmanager.tasks.models import Task
-from taskmanager.tasks.selectors import today_utc
+from taskmanager.tasks.rules import today_utc
 from tests.api.helpers import TASKS_URL, assert_error
-from tests.factories import TaskFactory
+from tests.factories import ProjectFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +44,8 @@ class TestBulk:
         response = bulk(api_client, [t.id for t in done], "reopen")
 
         assert response.json() == {"action": "reopen", "affected": 3}
-        assert not Task.objects.filter(owner=user, completed=True).exists()
-        assert not Task.objects.filter(owner=user, completed_at__isnull=False).exists()
+        assert not Task.objects.filter(project=user.inbox, completed=True).exists()
+        assert not Task.objects.filter(project=user.inbox, completed_at__isnull=False).exists()
 
     def test_delete_removes_only_the_named_tasks(self, api_client, user):
         doomed = TaskFactory.create_batch(2, owner=user)
@@ -54,7 +54,7 @@ class TestBulk:
         response = bulk(api_client, [t.id for t in doomed], "delete")
 
         assert response.json() == {"action": "delete", "affected": 2}
-        assert list(Task.objects.filter(owner=user)) == [kept]
+        assert list(Task.objects.filter(project=user.inbox)) == [kept]
 
     def test_unknown_and_foreign_ids_are_ignored(self, api_client, user, other_user):
         mine = TaskFactory(owner=user)
@@ -65,6 +65,16 @@ class TestBulk:
 
         assert response.json()["affected"] == 1
         assert Task.objects.filter(id=theirs.id).exists()
+
+    def test_tasks_the_caller_may_only_see_are_ignored(self, api_client, user, other_user):
+        shared = TaskFactory(project=ProjectFactory(members={user: "editor", other_user: "owner"}))
+        only_seen = TaskFactory(project=ProjectFactory(members={user: "viewer", other_user: "owner"}))
+        archived = TaskFactory(project=ProjectFactory(archived=True, members={user: "owner"}))
+
+        response = bulk(api_client, [shared.id, only_seen.id, archived.id], "complete")
+
+        assert response.json() == {"action": "complete", "affected": 1}
+        assert list(Task.objects.filter(completed=True)) == [shared]
 
     def test_repeated_ids_count_once(self, api_client, user):
         task = TaskFactory(owner=user)
@@ -136,6 +146,22 @@ class TestStats:
             "overdue": 2,
             "by_priority": {"high": 2, "medium": 2, "low": 2},
         }
+
+    def test_stats_cover_every_project_of_the_caller_and_take_the_list_filters(
+        self, api_client, user, other_user
+    ):
+        project = ProjectFactory(members={user: "viewer", other_user: "owner"})
+        TaskFactory(owner=user, priority="high")
+        TaskFactory(project=project, priority="low", completed=True)
+        TaskFactory(project=ProjectFactory(members={other_user: "owner"}), priority="low")
+
+        everything = api_client.get(STATS_URL).json()
+        one_project = api_client.get(STATS_URL, {"project": str(project.id)}).json()
+
+        assert (everything["total"], everything["completed"]) == (2, 1)
+        assert everything["by_priority"] == {"high": 1, "medium": 0, "low": 1}
+        assert (one_project["total"], one_project["by_priority"]["high"]) == (1, 0)
+        assert_error(api_client.get(STATS_URL, {"priority": "urgent"}), 400, fields=["priority"])
 
     def test_stats_for_a_new_user_are_zero(self, api_client):
         assert api_client.get(STATS_URL).json() == {

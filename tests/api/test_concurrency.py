@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from taskmanager.tasks.models import Tag, Task
 from tests.api.helpers import TASKS_URL, task_url
-from tests.factories import TaskFactory, UserFactory
+from tests.factories import ProjectFactory, TaskFactory, UserFactory
 from tests.prerequisites import require_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,10 +74,17 @@ def wait_for_lock_waiters(count):
     pytest.fail(f"{count} writers never queued on the task's row lock")
 
 
-def test_two_simultaneous_updates_of_one_task_both_apply():
+@pytest.mark.parametrize("writers", ["one user twice", "two members"])
+def test_two_simultaneous_updates_of_one_task_both_apply(writers):
     user = UserFactory(username="racer")
-    task = TaskFactory(owner=user, title="Before", priority="low")
-    first, second = client_for(user), client_for(user)
+    if writers == "one user twice":
+        task = TaskFactory(owner=user, title="Before", priority="low")
+        other = user
+    else:
+        other = UserFactory(username="co-racer")
+        project = ProjectFactory(members={user: "owner", other: "editor"})
+        task = TaskFactory(project=project, title="Before", priority="low")
+    first, second = client_for(user), client_for(other)
     url = task_url(task)
 
     # Hold the row so both requests are in flight at once, then let them go.
@@ -165,8 +172,8 @@ def test_simultaneous_creates_with_the_same_new_tag_share_one_tag():
 
     assert not errors, errors
     assert [r.status_code for r in results] == [201] * 3
-    assert Tag.objects.filter(owner=user, name="fresh").count() == 1
-    assert Task.objects.filter(owner=user, tags__name="fresh").count() == 3
+    assert Tag.objects.filter(project=user.inbox, name="fresh").count() == 1
+    assert Task.objects.filter(project=user.inbox, tags__name="fresh").count() == 3
 
 
 RACE_ROUNDS = 10
@@ -226,15 +233,16 @@ def test_deleting_many_tasks_while_their_tags_change_always_succeeds(completed, 
                 {"deleted": RACE_TASKS},
             )
         # Whatever happened, start the next round from a clean slate.
-        Task.objects.filter(owner=user).delete()
+        Task.objects.filter(project=user.inbox).delete()
 
     assert not failed_rounds, (
         f"{len(failed_rounds)} of {RACE_ROUNDS} rounds failed "
         "(round, delete status, tag writer statuses, tasks left, links left): "
         f"{failed_rounds}"
     )
-    # Every tag a writer asked for exists once, owned by the writer's user.
-    assert Tag.objects.filter(owner=user, name="k3").count() <= 1
+    # Every tag a writer asked for exists once, in the tasks' project.
+    assert Tag.objects.filter(name="k3").count() <= 1
+    assert set(Tag.objects.values_list("project", flat=True)) <= {user.inbox.id}
     # The lock order alone kept them apart: no write had to be started over.
     assert not retried_writes(caplog)
 
@@ -262,7 +270,7 @@ def test_creates_sharing_new_tags_in_different_orders_never_deadlock(caplog):
 
         assert not errors, errors
         assert [r.status_code for r in results] == [201] * 4
-        assert Tag.objects.filter(owner=user, name__in=names).count() == len(names)
+        assert Tag.objects.filter(project=user.inbox, name__in=names).count() == len(names)
     assert not retried_writes(caplog)
 
 
@@ -274,7 +282,7 @@ def test_deleting_a_tag_in_the_admin_while_tasks_are_tagged_with_it():
 
     for _round in range(5):
         tasks = [TaskFactory(owner=user, tags=["k1"]) for _ in range(len(taggers))]
-        doomed = Tag.objects.get(owner=user, name="k1")
+        doomed = Tag.objects.get(project=user.inbox, name="k1")
         threads, results, errors = run_in_threads(
             [
                 lambda url=f"/admin/tasks/tag/{doomed.id}/delete/": admin.post(url, {"post": "yes"}),
@@ -299,5 +307,5 @@ def test_deleting_a_tag_in_the_admin_while_tasks_are_tagged_with_it():
             else:
                 # Tagged after the delete, with a k1 created afresh.
                 assert (names, task.version) == (["k1", "k2"], response.json()["version"])
-        Task.objects.filter(owner=user).delete()
-        Tag.objects.filter(owner=user).delete()
+        Task.objects.filter(project=user.inbox).delete()
+        Tag.objects.filter(project=user.inbox).delete()

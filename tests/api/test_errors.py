@@ -100,6 +100,11 @@ class TestFieldValidation:
             ({"title": "ok", "tags": None}, "tags"),
             ({"title": "ok", "colour": "red"}, "colour"),
             ({"title": "ok", "owner": 2}, "owner"),
+            ({"title": "ok", "project": "not-a-uuid"}, "project"),
+            ({"title": "ok", "project": 5}, "project"),
+            ({"title": "ok", "assignee": 5}, "assignee"),
+            ({"title": "ok", "assignee": "nobody-by-that-name"}, "assignee"),
+            ({"title": "ok", "tags": ["   "]}, "tags"),
             ({"title": "a\x00b"}, "title"),
             ({"title": "ok", "description": "\x00"}, "description"),
             ({"title": "ok", "tags": ["a\x00"]}, "tags"),
@@ -111,22 +116,67 @@ class TestFieldValidation:
         assert error["code"] == "invalid"
         assert not Task.objects.exists()
 
-    def test_all_bad_fields_are_named_at_once(self, api_client):
-        body = {"title": "", "priority": "urgent", "due_date": "soon", "colour": "red"}
+    def test_all_fields_breaking_a_rule_are_named_at_once_with_the_domains_messages(self, api_client):
+        body = {"title": "", "priority": "urgent", "description": "x" * 10_001, "tags": ["ok", ""]}
+
+        error = assert_error(
+            api_client.post(TASKS_URL, body, format="json"),
+            400,
+            fields=["title", "priority", "description", "tags"],
+        )
+
+        assert error["fields"]["title"] == ["Title must not be empty."]
+        assert error["fields"]["priority"] == ["Priority must be one of: low, medium, high."]
+        assert error["fields"]["description"] == ["Description must be at most 10000 characters."]
+        assert error["fields"]["tags"][0].startswith("Tag '' is invalid: ")
+
+    def test_all_fields_of_the_wrong_shape_are_named_at_once(self, api_client):
+        # Types and unknown fields are the serializer's; a body must have the right
+        # shape before the domain judges its values.
+        body = {"title": 5, "completed": "yes", "due_date": "soon", "colour": "red"}
 
         assert_error(
             api_client.post(TASKS_URL, body, format="json"),
             400,
-            fields=["title", "priority", "due_date", "colour"],
+            fields=["title", "completed", "due_date", "colour"],
         )
 
+    def test_shape_and_rule_errors_are_named_together(self, api_client):
+        # The well-formed fields still go through the domain when others have the wrong shape.
+        body = {"title": "   ", "priority": "urgent", "completed": "yes", "colour": "red"}
+
+        error = assert_error(
+            api_client.post(TASKS_URL, body, format="json"),
+            400,
+            fields=["title", "priority", "completed", "colour"],
+        )
+
+        assert error["fields"]["title"] == ["Title must not be empty."]
+        assert error["fields"]["priority"] == ["Priority must be one of: low, medium, high."]
+        assert not Task.objects.exists()
+
+    def test_project_shape_and_rule_errors_are_named_together(self, api_client):
+        body = {"name": "", "color": "mauve", "archived": "no"}
+
+        error = assert_error(api_client.post("/api/v1/projects/", body, format="json"), 400)
+
+        assert set(error["fields"]) == {"name", "color", "archived"}
+        assert error["fields"]["name"] == ["Name must not be empty."]
+
     def test_errors_inside_a_list_say_which_item(self, api_client):
+        body = {"title": "ok", "tags": ["fine", 5]}
+
+        error = assert_error(api_client.post(TASKS_URL, body, format="json"), 400, fields=["tags"])
+
+        assert error["fields"]["tags"] == ["Item 2: Not a valid string."]
+
+    def test_a_tag_breaking_the_rule_is_named_in_its_message(self, api_client):
         body = {"title": "ok", "tags": ["fine", "x" * 33]}
 
         error = assert_error(api_client.post(TASKS_URL, body, format="json"), 400, fields=["tags"])
 
         assert len(error["fields"]["tags"]) == 1
-        assert error["fields"]["tags"][0].startswith("Item 2: ")
+        assert error["fields"]["tags"][0].startswith(f"Tag '{'x' * 33}' is invalid: ")
         assert "32" in error["fields"]["tags"][0]
 
     def test_title_of_exactly_200_characters_is_accepted(self, api_client):
@@ -232,7 +282,7 @@ class TestServerErrors:
     def test_an_unexpected_error_is_500_json_without_a_trace(self, api_client, monkeypatch, caplog):
         from taskmanager.tasks import selectors
 
-        def explode(*, owner):
+        def explode(*, actor, filters=None):
             raise RuntimeError("database on fire")
 
         monkeypatch.setattr(selectors, "task_stats", explode)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from taskmanager.api import etags
 from taskmanager.tasks.models import Task
 from tests.api.helpers import assert_error, task_url
 from tests.factories import TaskFactory
@@ -25,6 +26,19 @@ def make_stale(client, task) -> str:
         client.patch(task_url(task), {"description": "changed elsewhere"}, format="json").status_code == 200
     )
     return stale
+
+
+class TestEntityTags:
+    def test_an_etag_names_the_id_and_version(self, task):
+        assert etags.etag(task.id, task.version) == f'"{task.id.hex}-1"'
+
+    def test_the_version_is_read_back_only_from_this_objects_etag(self, task, user):
+        other = TaskFactory(owner=user)
+
+        assert etags.version_from_etag(task.id, etags.etag(task.id, 7)) == 7
+        assert etags.version_from_etag(task.id, etags.etag(other.id, 7)) is None
+        for tag in (f'W/"{task.id.hex}-7"', f'"{task.id.hex}-"', f'"{task.id.hex}-x"'):
+            assert etags.version_from_etag(task.id, tag) is None, tag
 
 
 class TestReads:
@@ -97,7 +111,7 @@ class TestConditionalWrites:
 
         error = assert_error(response, 412)
         assert error["code"] == "precondition_failed"
-        assert response["ETag"] == before.etag
+        assert response["ETag"] == etags.etag(before.id, before.version)
         after = Task.objects.get(id=task.id)
         assert (after.title, after.version, after.updated_at) == (
             before.title,

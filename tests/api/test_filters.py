@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from taskmanager.tasks.models import Task
-from taskmanager.tasks.selectors import today_utc
+from taskmanager.tasks.rules import today_utc
 from tests.api.helpers import TASKS_URL, assert_error
-from tests.factories import TaskFactory
+from tests.factories import ProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,10 +99,45 @@ class TestFilters:
 
         assert titles(api_client, "priority=high&tag=work&completed=false") == ["match"]
 
+    def test_project(self, api_client, user, other_user):
+        project = ProjectFactory(members={user: "viewer", other_user: "owner"})
+        TaskFactory(owner=user, title="inbox")
+        TaskFactory(project=project, title="shared")
+        foreign = ProjectFactory(members={other_user: "owner"})
+        TaskFactory(project=foreign, title="foreign")
+
+        assert titles(api_client, f"project={project.id}") == ["shared"]
+        assert titles(api_client, f"project={user.inbox.id}") == ["inbox"]
+        # A project the caller is no member of has no tasks for them, as if it did not exist.
+        assert titles(api_client, f"project={foreign.id}") == []
+
+    def test_assignee_me_none_or_a_username(self, api_client, user, other_user):
+        project = ProjectFactory(members={user: "editor", other_user: "editor"})
+        TaskFactory(project=project, title="mine", assignee=user)
+        TaskFactory(project=project, title="bobs", assignee=other_user)
+        TaskFactory(project=project, title="nobodys")
+
+        assert titles(api_client, "assignee=me") == ["mine"]
+        assert titles(api_client, "assignee=none") == ["nobodys"]
+        assert titles(api_client, "assignee=BOB") == ["bobs"]
+        assert titles(api_client, "assignee=nobody-by-that-name") == []
+
+    def test_filters_apply_across_every_project_of_the_caller(self, api_client, user):
+        TaskFactory(owner=user, title="inbox work", tags=["work"])
+        TaskFactory(project=ProjectFactory(members={user: "viewer"}), title="shared work", tags=["work"])
+        TaskFactory(project=ProjectFactory(members={UserFactory(): "owner"}), title="other", tags=["work"])
+
+        assert sorted(titles(api_client, "tag=work")) == ["inbox work", "shared work"]
+
     @pytest.mark.parametrize(
         ("query", "field"),
         [
             ("completed=maybe", "completed"),
+            ("project=not-a-uuid", "project"),
+            ("project=", "project"),
+            ("project=0123456789abcdef0123456789abcdef", "project"),
+            ("project=%7B01234567-89ab-cdef-0123-456789abcdef%7D", "project"),
+            ("assignee=a%00b", "assignee"),
             ("priority=urgent", "priority"),
             ("priority=high,urgent", "priority"),
             ("due_before=yesterday", "due_before"),
@@ -202,7 +237,9 @@ class TestPagination:
     @pytest.fixture
     def many(self, user):
         """205 tasks, newest first in list order; returns their ids in that order."""
-        tasks = Task.objects.bulk_create(Task(owner=user, title=f"Task {n}") for n in range(205))
+        tasks = Task.objects.bulk_create(
+            Task(project=user.inbox, created_by=user, title=f"Task {n}") for n in range(205)
+        )
         now = timezone.now()
         # Distinct creation times make the default (newest-first) order exact.
         for index, task in enumerate(tasks):
@@ -280,7 +317,7 @@ class TestPagination:
         assert "ordering=title" in body["next"]
 
 
-@pytest.mark.parametrize("param", ["search", "tag"])
+@pytest.mark.parametrize("param", ["search", "tag", "assignee"])
 def test_a_nul_character_in_a_text_filter_is_a_400_naming_it(api_client, param):
     # What the UI passes on from its own URL (?q=a%00b); PostgreSQL cannot take NUL in text.
     response = api_client.get(TASKS_URL, {param: "a\x00b"})

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from taskmanager.tasks.filters import ORDERING_PATTERN
 from taskmanager.api.pagination import TaskPagination
-from taskmanager.api.serializers import BULK_IDS_MAX, TAG_PATTERN, TITLE_PATTERN
+from taskmanager.api.serializers import BULK_IDS_MAX, TAG_PATTERN, TITLE_PATTERN, bounded_text_pattern
+from taskmanager.tasks.filters import ORDERING_PATTERN
 from taskmanager.tasks.models import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
@@ -114,15 +114,19 @@ def test_task_input_rules_come_from_the_domain(schema):
 
     assert task["title"]["pattern"] == TITLE_PATTERN
     assert f"{{0,{TITLE_MAX_LENGTH - 2}}}" in TITLE_PATTERN
-    assert task["description"]["maxLength"] == DESCRIPTION_MAX_LENGTH
+    # Kept as written, so the pattern counts every character (and refuses NUL, as PostgreSQL does).
+    assert task["description"]["pattern"] == bounded_text_pattern(DESCRIPTION_MAX_LENGTH)
+    assert f"{{0,{DESCRIPTION_MAX_LENGTH}}}" in task["description"]["pattern"]
     assert component(schema, task["priority"])["enum"] == Priority.values
     assert task["completed"]["type"] == "boolean"
     assert task["due_date"]["format"] == "date"
     assert task["tags"]["maxItems"] == TAGS_PER_TASK_MAX
     assert task["tags"]["items"]["pattern"] == TAG_PATTERN
     assert f"{{0,{TAG_MAX_LENGTH - 1}}}" in TAG_PATTERN
+    assert task["project"]["format"] == "uuid"
+    assert task["assignee"]["nullable"] is True
     # Echoed read-only fields are accepted and ignored, so they are named.
-    assert {"id", "version", "created_at"} <= set(task)
+    assert {"id", "version", "created_at", "created_by", "overdue"} <= set(task)
 
 
 def test_bulk_input_rules(schema):
@@ -165,3 +169,42 @@ def test_the_tag_pattern_agrees_with_the_service(api_client, tag, accepted):
 
     assert bool(re.search(TAG_PATTERN, tag)) is accepted
     assert (response.status_code == 201) is accepted, response.content
+
+
+@pytest.mark.parametrize(
+    ("description", "accepted"),
+    [
+        ("", True),
+        ("  kept  ", True),
+        ("x" * DESCRIPTION_MAX_LENGTH, True),
+        ("x" * 10_001, False),
+        ("a\x00", False),
+    ],
+)
+def test_the_description_pattern_agrees_with_the_service(api_client, description, accepted):
+    response = api_client.post("/api/v1/tasks/", {"title": "t", "description": description}, format="json")
+
+    assert bool(re.search(bounded_text_pattern(DESCRIPTION_MAX_LENGTH), description)) is accepted
+    assert (response.status_code == 201) is accepted, response.content
+
+
+def test_an_operation_whose_body_names_a_project_documents_404(schema):
+    # A project the caller is no member of is not found, wherever it is named.
+    named = []
+    for path, method, operation in operations(schema):
+        if "requestBody" not in operation:
+            continue
+        if "project" in request_schema(schema, path, method)["properties"]:
+            named.append((path, method))
+            assert "404" in errors_of(operation), (path, method)
+    assert ("/api/v1/tasks/", "post") in named
+    assert ("/api/v1/tasks/clear-completed/", "post") in named
+
+
+@pytest.mark.parametrize(
+    ("url", "body"), [("/api/v1/tasks/", {"title": "t"}), ("/api/v1/tasks/clear-completed/", {})]
+)
+def test_a_project_of_others_in_the_body_is_404(api_client, other_user, url, body):
+    response = api_client.post(url, {**body, "project": str(other_user.inbox.id)}, format="json")
+
+    assert response.status_code == 404, response.content

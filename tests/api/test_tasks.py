@@ -3,18 +3,16 @@ from itertools import pairwise
 
 import pytest
 
+from taskmanager.api.etags import etag
 from taskmanager.tasks.models import Tag, Task
 from tests.api.helpers import TASKS_URL, assert_error, task_url
-from tests.factories import TaskFactory
+from tests.factories import ProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 TASK_KEYS = {
-    "project",
-    "assignee",
-    "created_by",
-    "overdue",
     "id",
+    "project",
     "title",
     "description",
     "priority",
@@ -22,6 +20,9 @@ TASK_KEYS = {
     "completed_at",
     "due_date",
     "tags",
+    "assignee",
+    "created_by",
+    "overdue",
     "created_at",
     "updated_at",
     "version",
@@ -48,9 +49,11 @@ class TestCreate:
         body = response.json()
         assert set(body) == TASK_KEYS
         task = Task.objects.get(id=body["id"])
-        assert task.owner == user
+        assert (task.project, task.created_by, task.assignee) == (user.inbox, user, None)
         assert response["Location"] == task_url(task)
-        assert response["ETag"] == task.etag == f'"{task.id.hex}-1"'
+        assert response["ETag"] == etag(task.id, task.version) == f'"{task.id.hex}-1"'
+        assert body["project"] == str(user.inbox.id)
+        assert (body["created_by"], body["assignee"], body["overdue"]) == ("alice", None, False)
         assert body["title"] == "Write the report"
         assert body["description"] == "Quarterly numbers"
         assert body["priority"] == "high"
@@ -63,7 +66,10 @@ class TestCreate:
         assert datetime.fromisoformat(body["created_at"]).utcoffset() is not None
         # UTC, spelled as every time in the API is (user and token fields too).
         assert body["created_at"].endswith("Z") and body["updated_at"].endswith("Z")
-        assert sorted(Tag.objects.filter(owner=user).values_list("name", flat=True)) == ["urgent", "work"]
+        assert sorted(Tag.objects.filter(project=user.inbox).values_list("name", flat=True)) == [
+            "urgent",
+            "work",
+        ]
 
     def test_defaults_for_omitted_fields(self, api_client):
         body = create(api_client, title="Just a title").json()
@@ -93,11 +99,19 @@ class TestCreate:
         assert body["version"] == 1
         assert not body["created_at"].startswith("2000")
 
-    def test_tags_are_shared_per_owner_not_duplicated(self, api_client, user):
+    def test_tags_are_shared_per_project_not_duplicated(self, api_client, user):
         create(api_client, title="One", tags=["home"])
         create(api_client, title="Two", tags=["Home"])
 
-        assert Tag.objects.filter(owner=user, name="home").count() == 1
+        assert Tag.objects.filter(project=user.inbox, name="home").count() == 1
+
+    def test_create_in_a_shared_project_assigned_to_a_member(self, api_client, user, other_user):
+        project = ProjectFactory(members={user: "editor", other_user: "viewer"})
+
+        body = create(api_client, title="Ours", project=str(project.id), assignee="bob", tags=["x"]).json()
+
+        assert (body["project"], body["assignee"], body["created_by"]) == (str(project.id), "bob", "alice")
+        assert list(Tag.objects.filter(name="x").values_list("project", flat=True)) == [project.id]
 
 
 class TestRead:
@@ -107,7 +121,7 @@ class TestRead:
         response = api_client.get(task_url(task))
 
         assert response.status_code == 200
-        assert response["ETag"] == task.etag
+        assert response["ETag"] == etag(task.id, task.version)
         body = response.json()
         assert body["id"] == str(task.id)
         assert body["title"] == "Read me"
@@ -255,21 +269,54 @@ class TestClearCompleted:
         TaskFactory.create_batch(2, owner=user, completed=True)
         open_task = TaskFactory(owner=user)
         others = TaskFactory(owner=other_user, completed=True)
+        only_seen = TaskFactory(project=ProjectFactory(members={user: "viewer"}), completed=True)
 
         response = api_client.post(f"{TASKS_URL}clear-completed/")
 
         assert response.status_code == 200
         assert response.json() == {"deleted": 2}
-        assert list(Task.objects.filter(owner=user)) == [open_task]
-        assert Task.objects.filter(id=others.id).exists()
+        assert list(Task.objects.filter(project=user.inbox)) == [open_task]
+        assert Task.objects.filter(id__in=[others.id, only_seen.id]).count() == 2
+
+    def test_clear_completed_of_one_project(self, api_client, user):
+        project = ProjectFactory(members={user: "owner"})
+        TaskFactory(owner=user, completed=True)
+        TaskFactory(project=project, completed=True)
+
+        response = api_client.post(
+            f"{TASKS_URL}clear-completed/", {"project": str(project.id)}, format="json"
+        )
+
+        assert response.json() == {"deleted": 1}
+        assert list(Task.objects.values_list("project", flat=True)) == [user.inbox.id]
+
+    @pytest.mark.parametrize("body", ["null", "[]", "0", "false", '"x"', '{"project": null}', '{"x": 1}'])
+    def test_a_body_that_is_no_object_of_options_is_400(self, api_client, user, body):
+        TaskFactory(owner=user, completed=True)
+
+        response = api_client.post(f"{TASKS_URL}clear-completed/", body, content_type="application/json")
+
+        assert_error(response, 400)
+        assert Task.objects.count() == 1
+
+    def test_an_empty_object_clears_everything_the_caller_may(self, api_client, user):
+        TaskFactory(owner=user, completed=True)
+
+        response = api_client.post(f"{TASKS_URL}clear-completed/", {}, format="json")
+
+        assert response.json() == {"deleted": 1}
 
 
 class TestIsolation:
-    """Another user's task behaves exactly as if it did not exist."""
+    """A task of a project the caller is no member of behaves exactly as if it did not exist."""
 
-    @pytest.fixture
-    def foreign_task(self, other_user):
-        return TaskFactory(owner=other_user, title="Private", tags=["secret"], completed=False)
+    @pytest.fixture(params=["another users inbox", "a project of others"])
+    def foreign_task(self, request, other_user):
+        if request.param == "another users inbox":
+            project = other_user.inbox
+        else:
+            project = ProjectFactory(members={other_user: "owner", UserFactory(): "viewer"})
+        return TaskFactory(project=project, title="Private", tags=["secret"], completed=False)
 
     def test_get_is_404(self, api_client, foreign_task):
         assert_error(api_client.get(task_url(foreign_task)), 404)
@@ -315,7 +362,7 @@ class TestIsolation:
         foreign_task.refresh_from_db()
         assert foreign_task.completed is False
 
-    def test_tags_of_the_same_name_stay_per_user(self, api_client, user, foreign_task):
+    def test_tags_of_the_same_name_stay_per_project(self, api_client, user, foreign_task):
         create(api_client, title="Mine", tags=["secret"])
 
         assert Tag.objects.filter(name="secret").count() == 2
@@ -341,6 +388,15 @@ class TestOptions:
 
         assert response.status_code == 200
         post = response.json()["actions"]["POST"]
-        assert set(post) == {"title", "description", "priority", "completed", "due_date", "tags"}
+        assert set(post) == {
+            "title",
+            "description",
+            "priority",
+            "completed",
+            "due_date",
+            "tags",
+            "project",
+            "assignee",
+        }
         assert post["title"]["required"] is True
         assert post["priority"]["required"] is False

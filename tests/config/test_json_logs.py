@@ -122,12 +122,15 @@ def test_the_ui_role_logs_json_too_when_its_api_is_down(tmp_path):
     )
     request_id = f"json-ui-{uuid.uuid4().hex[:8]}"
     with role_server(env, log) as base_url:
-        assert _get(base_url, "/login/", request_id).status_code == 200
+        # The login page asks the API whether sign-up is open: with the API down, the 503 page.
+        assert _get(base_url, "/login/", request_id).status_code == 503
         time.sleep(0.5)
     records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert all(record.keys() >= REQUIRED_KEYS for record in records)
     access = _access_line(records, request_id)
-    assert (access["status"], access["route"], access["role"]) == (200, "login/", "ui")
+    assert (access["status"], access["route"], access["role"]) == (503, "login/", "ui")
+    unreachable = [record for record in records if "unreachable" in record["message"]]
+    assert unreachable and unreachable[0]["request_id"] == request_id
 
 
 def test_an_unknown_log_format_is_a_clear_startup_error():

@@ -37,12 +37,13 @@ def api(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def ui(tmp_path_factory):
+def ui(api, tmp_path_factory):
+    """A UI role process in front of that API (its login page asks the API whether sign-up is open)."""
     log = tmp_path_factory.mktemp("server") / "ui.log"
     env = clean_env(
         TASKMANAGER_ROLE="ui",
         SECRET_KEY=TEST_SECRET_KEY,
-        TASKMANAGER_API_URL="http://127.0.0.1:9",
+        TASKMANAGER_API_URL=api[0],
         ALLOWED_HOSTS="127.0.0.1",
         STATICFILES_STORAGE=UNCOLLECTED_STATIC,
     )

@@ -22,6 +22,7 @@ import httpx
 import psycopg2
 import pytest
 
+from taskmanager.api.views.meta import server_facts
 from tests.container import podman as pm
 from tests.container.base_image import ensure_base_image
 from tests.databases import scratch_database
@@ -357,16 +358,26 @@ class _SlowTokenEndpoint(http.server.BaseHTTPRequestHandler):
     received = threading.Event()
     delay_seconds = 3.0
 
+    def do_GET(self):
+        # The login page first asks for the server facts: what the real API would say, at once.
+        if self.path.rstrip("/") != "/api/v1/meta":
+            self.send_error(404)
+            return
+        self._json(200, server_facts())
+
+    def _json(self, status: int, payload) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.received.set()
         threading.Event().wait(self.delay_seconds)
-        body = json.dumps({"error": {"status": 401, "code": "not_authenticated", "message": "no"}})
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body.encode())
+        self._json(401, {"error": {"status": 401, "code": "not_authenticated", "message": "no"}})
 
     def log_message(self, *args):
         pass

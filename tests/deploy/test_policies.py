@@ -103,7 +103,7 @@ def test_only_the_ensure_admin_step_can_read_the_admin_password(rendering):
     for secret in rendering.secrets():
         if secret["metadata"]["name"] != secret_name:
             assert password not in "".join(rendering.secret_data(secret["metadata"]["name"]).values())
-    for workload in rendering.workloads():
+    for workload in rendering.pod_owners():
         carrying = secret_volume_names(workload, secret_name)
         for container in all_containers(workload):
             where = f"{workload['metadata']['name']}/{container['name']}"
@@ -161,7 +161,7 @@ def test_no_secret_value_appears_outside_a_secret(rendering):
 
 
 def test_secrets_reach_pods_as_files_never_as_environment_variables(rendering):
-    for workload in rendering.workloads():
+    for workload in rendering.pod_owners():
         for container in all_containers(workload):
             for variable in container.get("env", []):
                 assert "secretKeyRef" not in variable.get("valueFrom", {}), variable["name"]
@@ -198,7 +198,7 @@ def test_no_configmap_or_plain_env_holds_a_secret(rendering):
         for name, value in config_map.get("data", {}).items():
             if SECRET_NAME.search(name):
                 assert name.endswith("_FILE") and value.startswith("/"), name
-    for workload in rendering.workloads():
+    for workload in rendering.pod_owners():
         for container in all_containers(workload):
             for variable in container.get("env", []):
                 assert not SECRET_NAME.search(variable["name"]), variable["name"]
@@ -377,7 +377,7 @@ def test_the_namespace_enforces_the_restricted_profile(rendering):
 
 
 def test_every_pod_and_container_meets_the_restricted_profile(rendering):
-    for workload in rendering.workloads():
+    for workload in rendering.pod_owners():
         spec = pod_spec(workload)
         pod_security = spec["securityContext"]
         for host_field in ("hostNetwork", "hostPID", "hostIPC"):
@@ -410,7 +410,7 @@ def test_our_pods_run_as_the_image_user(rendering):
 
 
 def test_every_container_has_requests_and_limits(rendering):
-    for workload in rendering.workloads():
+    for workload in rendering.pod_owners():
         for container in all_containers(workload):
             resources = container["resources"]
             for resource in RESOURCES:
@@ -419,7 +419,7 @@ def test_every_container_has_requests_and_limits(rendering):
 
 
 def test_writable_paths_are_bounded_emptydirs(rendering):
-    for workload in rendering.workloads():
+    for workload in rendering.pod_owners():
         volumes = {v["name"]: v for v in pod_spec(workload).get("volumes", [])}
         for container in all_containers(workload):
             mounts = {m["mountPath"]: m for m in container.get("volumeMounts", [])}
@@ -445,7 +445,7 @@ def test_each_workload_has_its_own_service_account_without_a_token(rendering):
 
 
 def test_images_are_pinned_by_tag(rendering):
-    for workload in rendering.workloads():
+    for workload in rendering.pod_owners():
         for container in all_containers(workload):
             name, _, tag = container["image"].rpartition(":")
             assert name and tag and tag != "latest" and "/" not in tag, container["image"]

@@ -115,6 +115,9 @@ def stack(e2e_database_url, tmp_path_factory):
         TASKMANAGER_ROLE="ui",
         SECRET_KEY=secrets.token_urlsafe(50),
         TASKMANAGER_API_URL=api.url,
+        # Open long enough that a test sees a page refused by the open breaker on a slow machine.
+        TASKMANAGER_API_BREAKER_OPEN_SECONDS="3",
+        TASKMANAGER_API_BREAKER_MAX_OPEN_SECONDS="6",
         STATIC_ROOT=str(workdir / "static-ui"),
     )
     ui = RoleServer("ui", ui_env, workdir)

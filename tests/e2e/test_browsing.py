@@ -168,6 +168,13 @@ def test_phone_width_fits_the_screen(browser, stack, user, screenshot):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         expect(page.get_by_role("button", name="Add task")).to_be_visible()
         screenshot(page, "phone")
+        # The sidebar is a menu that opens without JavaScript (a <details> element).
+        expect(page.get_by_role("link", name="Assigned to me")).to_be_hidden()
+        page.locator("summary", has_text="Menu").click()
+        expect(page.get_by_role("link", name="Assigned to me")).to_be_visible()
+        expect(page.get_by_role("link", name="New project")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, "phone-menu", full_page=False)
     finally:
         context.close()
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 
 from taskmanager.tasks.models import Tag, Task
-from tests.factories import TagFactory, TaskFactory, UserFactory
+from tests.factories import ProjectFactory, TagFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,18 +23,20 @@ def owner():
 
 
 class TestChangelist:
-    def test_loads_with_owner_column_and_filters(self, admin_client, owner):
-        TaskFactory(owner=owner, title="Visible task")
-        TaskFactory(owner=UserFactory(username="second-owner"))  # the owner filter shows with two owners
+    def test_loads_with_project_and_assignee_columns_and_filters(self, admin_client, owner):
+        project = ProjectFactory(name="Launch", members={owner: "owner"})
+        TaskFactory(project=project, assignee=owner, title="Visible task")
+        TaskFactory(owner=owner)  # the project filter shows with tasks in two projects
 
         response = admin_client.get(CHANGELIST)
 
         assert response.status_code == 200
         html = response.content.decode()
         assert "Visible task" in html
-        assert '<td class="field-owner_name">owner-of-tasks</td>' in html
+        assert '<td class="field-project nowrap">Launch</td>' in html
+        assert '<td class="field-assignee nowrap">owner-of-tasks</td>' in html
         assert 'id="changelist-filter"' in html
-        for label in ("By completed", "By priority", "By due date", "By owner"):
+        for label in ("By completed", "By priority", "By due date", "By project"):
             assert label in html
 
     def test_filters_and_search_narrow_the_list(self, admin_client, owner):
@@ -49,14 +51,18 @@ class TestChangelist:
         assert response.status_code == 200
         assert [t.title for t in response.context["cl"].result_list] == ["Buy milk"]
 
-    def test_search_by_tag_and_owner_lists_each_task_once(self, admin_client, owner):
-        TaskFactory(owner=owner, title="Tagged twice", tags=["shop", "shopping"])
+    def test_search_by_tag_project_and_assignee_lists_each_task_once(self, admin_client, owner):
+        project = ProjectFactory(name="Groceries", members={owner: "owner"})
+        TaskFactory(project=project, assignee=owner, title="Tagged twice", tags=["shop", "shopping"])
+        TaskFactory(owner=UserFactory(), title="Elsewhere")
 
         by_tag = admin_client.get(CHANGELIST, {"q": "shop"})
-        by_owner = admin_client.get(CHANGELIST, {"q": "owner-of-tasks"})
+        by_project = admin_client.get(CHANGELIST, {"q": "groceries"})
+        by_assignee = admin_client.get(CHANGELIST, {"q": "owner-of-tasks"})
 
         assert [t.title for t in by_tag.context["cl"].result_list] == ["Tagged twice"]
-        assert by_owner.context["cl"].result_count == 1
+        assert [t.title for t in by_project.context["cl"].result_list] == ["Tagged twice"]
+        assert by_assignee.context["cl"].result_count == 1
 
     def test_non_staff_users_are_sent_to_log_in(self, client):
         client.force_login(UserFactory(username="plain"))
@@ -90,6 +96,19 @@ class TestActions:
             assert task.completed_at is not None
         already.refresh_from_db()
         assert already.version == 1
+
+    @pytest.mark.parametrize("action", ["mark_completed", "delete_selected"])
+    def test_actions_leave_tasks_of_archived_projects_alone(self, admin_client, owner, action):
+        archived = TaskFactory(project=ProjectFactory(archived=True, members={owner: "owner"}))
+        active = TaskFactory(owner=owner)
+        extra = {"post": "yes"} if action == "delete_selected" else {}
+
+        response = self.run_action(admin_client, action, [archived, active], **extra)
+
+        assert response.status_code == 200
+        archived.refresh_from_db()
+        assert (archived.completed, archived.version) == (False, 1)
+        assert Task.objects.filter(id=active.id, completed=True).exists() != (action == "delete_selected")
 
     def test_mark_open(self, admin_client, owner):
         tasks = TaskFactory.create_batch(3, owner=owner, completed=True)
@@ -142,11 +161,13 @@ class TestActions:
 class TestChangeForm:
     def form_data(self, task, **changes):
         data = {
+            "project": str(task.project_id),
             "title": task.title,
             "description": task.description,
             "priority": task.priority,
             "due_date": "",
             "tag_names": ", ".join(t.name for t in task.tags.all()),
+            "assignee_name": task.assignee.username if task.assignee else "",
         }
         if task.completed:
             data["completed"] = "on"
@@ -190,66 +211,127 @@ class TestChangeForm:
         response = admin_client.post(
             f"{CHANGELIST}add/",
             {
-                "owner": owner.id,
+                "project": str(owner.inbox.id),
                 "title": "Added",
                 "description": "",
                 "priority": "low",
                 "tag_names": "Old, new",
+                "assignee_name": "",
             },
         )
 
-        assert response.status_code == 302
+        assert response.status_code == 302, response.content.decode()[:2000]
         task = Task.objects.get(title="Added")
-        assert (task.owner, task.priority, task.version) == (owner, "low", 1)
+        assert (task.project, task.priority, task.version, task.assignee) == (owner.inbox, "low", 1, None)
+        assert task.created_by.username == "root"
         assert response["Location"] == f"{CHANGELIST}"
         assert [t.name for t in task.tags.all()] == ["new", "old"]
         assert task.tags.get(name="old") == tag
-        assert set(Tag.objects.values_list("owner", flat=True)) == {owner.id}
+        assert set(Tag.objects.values_list("project", flat=True)) == {owner.inbox.id}
+
+    def test_adding_a_task_assigned_to_a_member(self, admin_client, owner):
+        project = ProjectFactory(members={owner: "viewer"})
+
+        response = admin_client.post(
+            f"{CHANGELIST}add/",
+            {
+                "project": str(project.id),
+                "title": "Yours",
+                "priority": "low",
+                "assignee_name": "OWNER-of-tasks",
+            },
+        )
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert Task.objects.get(title="Yours").assignee == owner
 
     @pytest.mark.parametrize(
-        ("bad_owner", "message"),
+        ("bad_project", "message"),
         [
             ("\x00", "Null characters are not allowed."),
-            ("not-a-number", "Select a valid choice. That choice is not one of the available choices."),
+            ("not-a-uuid", "“not-a-uuid” is not a valid UUID."),
+            ("99999999999999999999", "“99999999999999999999” is not a valid UUID."),
             (
-                "99999999999999999999",
+                "6f1c2b0e-3d4a-4e5f-8a9b-0c1d2e3f4a5b",
                 "Select a valid choice. That choice is not one of the available choices.",
             ),
         ],
     )
-    def test_an_owner_that_is_no_user_is_a_form_error(self, admin_client, owner, bad_owner, message):
+    def test_a_project_that_is_no_project_is_a_form_error(self, admin_client, owner, bad_project, message):
         response = admin_client.post(
             f"{CHANGELIST}add/",
-            {"owner": bad_owner, "title": "Orphan", "description": "", "priority": "low", "tag_names": ""},
+            {
+                "project": bad_project,
+                "title": "Orphan",
+                "description": "",
+                "priority": "low",
+                "tag_names": "",
+            },
         )
 
         assert response.status_code == 200
-        assert response.context["adminform"].form.errors["owner"] == [message]
-        assert 'name="owner"' in response.content.decode()
+        assert response.context["adminform"].form.errors["project"] == [message]
+        assert 'name="project"' in response.content.decode()
         assert not Task.objects.exists()
+
+    def test_an_assignee_who_is_no_member_is_a_form_error_and_changes_nothing(self, admin_client, owner):
+        outsider = UserFactory(username="outsider")
+        task = TaskFactory(owner=owner, title="Keep")
+
+        response = admin_client.post(
+            f"{CHANGELIST}{task.id}/change/",
+            self.form_data(task, title="Changed", assignee_name=outsider.username),
+        )
+
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["assignee_name"] == [
+            "No member of this project has that username."
+        ]
+        task.refresh_from_db()
+        assert (task.title, task.assignee, task.version) == ("Keep", None, 1)
+
+    def test_a_task_of_an_archived_project_is_read_only(self, admin_client, owner):
+        project = ProjectFactory(archived=True, members={owner: "owner"})
+        task = TaskFactory(project=project, title="Frozen")
+
+        response = admin_client.post(f"{CHANGELIST}{task.id}/change/", self.form_data(task, title="Thawed"))
+
+        assert response.status_code == 200
+        errors = response.context["adminform"].form.non_field_errors()
+        assert any("archived" in error for error in errors), errors
+        task.refresh_from_db()
+        assert (task.title, task.version) == ("Frozen", 1)
 
     def test_change_page_loads(self, admin_client, owner):
         task = TaskFactory(owner=owner, tags=["a"])
 
         assert admin_client.get(f"{CHANGELIST}{task.id}/change/").status_code == 200
 
+    def test_add_page_loads(self, admin_client, django_assert_max_num_queries):
+        # A new task already has its id (a UUID default), but no tags to look up yet.
+        with django_assert_max_num_queries(3) as captured:
+            response = admin_client.get(f"{CHANGELIST}add/")
 
-class TestTagsStayWithTheOwner:
-    """A task only ever carries its owner's tags, whatever the admin posts."""
+        assert response.status_code == 200
+        assert not [q["sql"] for q in captured.captured_queries if "tasks_task_tags" in q["sql"]]
+
+
+class TestTagsStayWithTheProject:
+    """A task only ever carries its project's tags, whatever the admin posts."""
 
     def change(self, client, task, **data):
-        # The owner is read-only on this form: posting it anyway must change nothing.
         form = {
-            "owner": task.owner_id,
+            "project": str(task.project_id),
             "title": task.title,
             "description": "",
             "priority": task.priority,
             "due_date": "",
+            "assignee_name": task.assignee.username if task.assignee else "",
             **data,
         }
         return client.post(f"{CHANGELIST}{task.id}/change/", form)
 
-    def test_the_change_form_offers_only_the_owners_tags_as_names(self, admin_client, owner):
+    def test_the_change_form_offers_only_the_projects_tags_as_names(self, admin_client, owner):
         TagFactory(owner=UserFactory(username="stranger"), name="strangers-secret")
         task = TaskFactory(owner=owner, tags=["mine", "also-mine"])
 
@@ -261,7 +343,7 @@ class TestTagsStayWithTheOwner:
         assert "tags" not in form.fields
         assert form["tag_names"].value() == "also-mine, mine"
 
-    def test_another_owners_tag_cannot_be_saved_onto_a_task(self, admin_client, owner):
+    def test_another_projects_tag_cannot_be_saved_onto_a_task(self, admin_client, owner):
         theirs = TagFactory(owner=UserFactory(username="stranger"), name="secret")
         task = TaskFactory(owner=owner)
 
@@ -269,17 +351,33 @@ class TestTagsStayWithTheOwner:
 
         assert response.status_code == 302, response.content.decode()[:2000]
         (tag,) = task.tags.all()
-        assert (tag.name, tag.owner) == ("secret", owner)
+        assert (tag.name, tag.project) == ("secret", owner.inbox)
         assert tag != theirs
         assert not theirs.tasks.exists()
 
-    def test_the_owner_of_a_task_cannot_be_changed(self, admin_client, owner):
+    def test_moving_a_task_to_another_project_takes_its_tag_names_along(self, admin_client, owner):
+        helper = UserFactory(username="helper")
         task = TaskFactory(owner=owner, tags=["mine"])
+        target = ProjectFactory(members={owner: "owner", helper: "editor"})
 
-        self.change(admin_client, task, owner=UserFactory(username="taker").id, tag_names="mine")
+        response = self.change(admin_client, task, project=str(target.id), tag_names="mine")
 
+        assert response.status_code == 302, response.content.decode()[:2000]
         task.refresh_from_db()
-        assert task.owner == owner
+        assert (task.project, task.version) == (target, 2)
+        assert [(tag.name, tag.project) for tag in task.tags.all()] == [("mine", target)]
+        assert Tag.objects.get(project=owner.inbox, name="mine").tasks.count() == 0
+
+    def test_moving_a_task_away_from_its_assignee_unassigns_them(self, admin_client, owner):
+        shared = ProjectFactory(members={owner: "owner"})
+        task = TaskFactory(project=shared, assignee=owner)
+        target = ProjectFactory(members={UserFactory(): "owner"})
+
+        response = self.change(admin_client, task, project=str(target.id))
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        task.refresh_from_db()
+        assert (task.project, task.assignee) == (target, None)
 
     def test_an_invalid_tag_name_is_a_form_error_and_changes_nothing(self, admin_client, owner):
         task = TaskFactory(owner=owner, title="Keep")
@@ -311,7 +409,7 @@ class TestTagsStayWithTheOwner:
 
     def test_deleting_a_tag_takes_it_off_its_tasks_with_a_new_version(self, admin_client, owner):
         task = TaskFactory(owner=owner, tags=["gone", "kept"])
-        gone = Tag.objects.get(owner=owner, name="gone")
+        gone = Tag.objects.get(project=owner.inbox, name="gone")
 
         response = admin_client.post(f"/admin/tasks/tag/{gone.id}/delete/", {"post": "yes"})
 
@@ -320,13 +418,15 @@ class TestTagsStayWithTheOwner:
         assert [t.name for t in task.tags.all()] == ["kept"]
         assert task.version == 2
 
-    def test_a_tag_cannot_be_renamed_or_given_to_another_user(self, admin_client, owner):
+    def test_a_tag_cannot_be_renamed_or_given_to_another_project(self, admin_client, owner):
         tag = TagFactory(owner=owner, name="mine")
 
-        admin_client.post(f"/admin/tasks/tag/{tag.id}/change/", {"owner": UserFactory().id, "name": "other"})
+        admin_client.post(
+            f"/admin/tasks/tag/{tag.id}/change/", {"project": str(ProjectFactory().id), "name": "other"}
+        )
 
         tag.refresh_from_db()
-        assert (tag.owner, tag.name) == (owner, "mine")
+        assert (tag.project, tag.name) == (owner.inbox, "mine")
 
     def test_deleting_tasks_with_the_admin_action(self, admin_client, owner):
         tasks = TaskFactory.create_batch(2, owner=owner, tags=["a"])
@@ -368,33 +468,44 @@ class TestTagAdmin:
         assert list(Tag.objects.values_list("name", flat=True)) == ["kept"]
 
     def test_a_name_that_breaks_the_slug_rule_is_a_form_error(self, admin_client, owner):
-        response = admin_client.post("/admin/tasks/tag/add/", {"owner": owner.id, "name": "Not A Slug"})
+        response = admin_client.post(
+            "/admin/tasks/tag/add/", {"project": str(owner.inbox.id), "name": "Not A Slug"}
+        )
 
         assert response.status_code == 200
         assert response.context["adminform"].form.errors
         assert not Tag.objects.exists()
 
 
-class TestOwnerAutocomplete:
-    """The task form's owner field searches users as the admin types."""
+@pytest.mark.filterwarnings("error::django.core.paginator.UnorderedObjectListWarning")
+class TestProjectAutocomplete:
+    """The task form's project field searches projects as the admin types, in a stable order."""
 
     URL = "/admin/autocomplete/"
-    FOR_TASK_OWNER = {"app_label": "tasks", "model_name": "task", "field_name": "owner"}
+    FOR_TASK_PROJECT = {"app_label": "tasks", "model_name": "task", "field_name": "project"}
 
-    def test_finds_the_owner_by_name(self, admin_client, owner):
-        response = admin_client.get(self.URL, {**self.FOR_TASK_OWNER, "term": "owner-of"})
+    def test_finds_a_project_by_name_or_by_member(self, admin_client, owner):
+        launch = ProjectFactory(name="Launch plan", members={owner: "editor"})
+        ProjectFactory(name="Unrelated")
 
-        assert response.status_code == 200
-        assert [result["text"] for result in response.json()["results"]] == ["owner-of-tasks"]
+        by_name = admin_client.get(self.URL, {**self.FOR_TASK_PROJECT, "term": "launch"})
+        by_member = admin_client.get(self.URL, {**self.FOR_TASK_PROJECT, "term": "owner-of"})
+
+        assert by_name.status_code == 200
+        assert [result["text"] for result in by_name.json()["results"]] == ["Launch plan"]
+        assert {result["id"] for result in by_member.json()["results"]} == {
+            str(launch.id),
+            str(owner.inbox.id),
+        }
 
     def test_a_term_with_a_nul_character_finds_nothing_instead_of_failing(self, admin_client, owner):
         # PostgreSQL refuses a NUL in a query; no stored name can contain one.
-        response = admin_client.get(self.URL, {**self.FOR_TASK_OWNER, "term": "owner\x00"})
+        response = admin_client.get(self.URL, {**self.FOR_TASK_PROJECT, "term": "owner\x00"})
 
         assert response.status_code == 200
         assert response.json()["results"] == []
 
     def test_it_is_for_staff_only(self, client, owner):
-        response = client.get(self.URL, {**self.FOR_TASK_OWNER, "term": "owner\x00"})
+        response = client.get(self.URL, {**self.FOR_TASK_PROJECT, "term": "owner\x00"})
 
         assert response.status_code == 302

@@ -3,9 +3,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from taskmanager.projects.access import Administration
 from taskmanager.tasks import selectors
 from taskmanager.tasks.models import Task
-from tests.factories import TaskFactory, UserFactory
+from taskmanager.tasks.rules import today_utc
+from tests.factories import ProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +17,8 @@ def owner():
     return UserFactory()
 
 
-class TestTaskList:
-    def test_only_the_owners_tasks_in_the_default_order(self, owner):
+class TestTaskRows:
+    def test_only_the_actors_tasks_in_the_default_order(self, owner):
         now = timezone.now()
         specs = [("done", "high", True, 0), ("low", "low", False, 0), ("high old", "high", False, 2)]
         for title, priority, completed, age in specs:
@@ -24,27 +26,32 @@ class TestTaskList:
             Task.objects.filter(id=task.id).update(created_at=now - timedelta(days=age))
         TaskFactory(title="someone else's")
 
-        titles = [task.title for task in selectors.task_list(owner=owner)]
+        titles = [row["title"] for row in selectors.task_rows(actor=owner)]
 
         assert titles == ["high old", "low", "done"]
 
-    def test_tags_come_prefetched(self, owner, django_assert_num_queries):
-        TaskFactory.create_batch(5, owner=owner, tags=["a", "b"])
+    def test_tasks_of_every_project_the_actor_is_a_member_of(self, owner):
+        TaskFactory(owner=owner, title="inbox")
+        TaskFactory(project=ProjectFactory(members={owner: "viewer"}), title="shared")
+        TaskFactory(project=ProjectFactory(members={UserFactory(): "owner"}), title="not a member")
 
-        with django_assert_num_queries(2):
-            names = [sorted(t.name for t in task.tags.all()) for task in selectors.task_list(owner=owner)]
+        titles = sorted(row["title"] for row in selectors.task_rows(actor=owner))
 
-        assert names == [["a", "b"]] * 5
+        assert titles == ["inbox", "shared"]
 
+    def test_the_admin_sees_every_task(self, owner):
+        TaskFactory(owner=owner)
+        TaskFactory(project=ProjectFactory())
 
-class TestTaskRows:
+        assert selectors.task_rows(actor=Administration(UserFactory(is_staff=True))).count() == 2
+
     def test_rows_carry_sorted_tag_names_in_one_query(self, owner, django_assert_num_queries):
         tagged = TaskFactory(owner=owner, tags=["zeta", "alpha"])
         bare = TaskFactory(owner=owner)
         TaskFactory(tags=["alpha"])
 
         with django_assert_num_queries(2):
-            rows = selectors.with_tag_names(selectors.task_rows(owner=owner))
+            rows = selectors.with_tag_names(selectors.task_rows(actor=owner))
 
         by_id = {row["id"]: row for row in rows}
         assert set(by_id) == {tagged.id, bare.id}
@@ -53,33 +60,63 @@ class TestTaskRows:
 
     def test_no_rows_need_no_tag_query(self, owner, django_assert_num_queries):
         with django_assert_num_queries(1):
-            assert selectors.with_tag_names(selectors.task_rows(owner=owner)) == []
+            assert selectors.with_tag_names(selectors.task_rows(actor=owner)) == []
+
+    def test_rows_say_who_made_and_who_has_the_task_and_whether_it_is_overdue(self, owner):
+        helper = UserFactory(username="helper")
+        project = ProjectFactory(members={owner: "owner", helper: "editor"})
+        yesterday = today_utc() - timedelta(days=1)
+        TaskFactory(project=project, created_by=owner, assignee=helper, due_date=yesterday)
+
+        (row,) = selectors.with_tag_names(selectors.task_rows(actor=owner))
+
+        assert (row["project_id"], row["created_by_username"], row["assignee_username"]) == (
+            project.id,
+            owner.username,
+            "helper",
+        )
+        assert row["overdue"] is True
 
 
-class TestTaskGet:
-    def test_gets_the_owners_task(self, owner):
-        task = TaskFactory(owner=owner)
+class TestTaskRow:
+    def test_gets_the_actors_task_with_its_tags_in_one_query(self, owner, django_assert_num_queries):
+        task = TaskFactory(owner=owner, tags=["b", "a"])
 
-        assert selectors.task_get(owner=owner, task_id=task.id) == task
+        with django_assert_num_queries(1):
+            row = selectors.task_row(actor=owner, task_id=task.id)
 
-    def test_another_owners_task_does_not_exist(self, owner):
+        assert (row["id"], row["title"], row["version"]) == (task.id, task.title, 1)
+        assert row["tags"] == ["a", "b"]
+        assert row["overdue"] is False
+
+    def test_a_task_in_a_shared_project_is_visible_to_each_member(self, owner):
+        viewer = UserFactory()
+        task = TaskFactory(project=ProjectFactory(members={owner: "owner", viewer: "viewer"}))
+
+        assert selectors.task_row(actor=viewer, task_id=task.id)["id"] == task.id
+
+    def test_another_users_task_does_not_exist(self, owner):
         task = TaskFactory()
 
         with pytest.raises(Task.DoesNotExist):
-            selectors.task_get(owner=owner, task_id=task.id)
+            selectors.task_row(actor=owner, task_id=task.id)
+
+    def test_a_task_of_a_project_the_actor_is_no_member_of_does_not_exist(self, owner):
+        task = TaskFactory(project=ProjectFactory(members={UserFactory(): "owner"}))
+
         with pytest.raises(Task.DoesNotExist):
-            selectors.task_get_for_update(owner=owner, task_id=task.id)
+            selectors.task_row(actor=owner, task_id=task.id)
 
 
 class TestStats:
     def test_counts_by_state_priority_and_overdue(self, owner):
-        today = selectors.today_utc()
+        today = today_utc()
         TaskFactory(owner=owner, priority="high", due_date=today - timedelta(days=1))
         TaskFactory(owner=owner, priority="low", due_date=today)
         TaskFactory(owner=owner, priority="low", completed=True, due_date=today - timedelta(days=2))
         TaskFactory(priority="high", due_date=today - timedelta(days=1))
 
-        assert selectors.task_stats(owner=owner) == {
+        assert selectors.task_stats(actor=owner) == {
             "total": 3,
             "completed": 1,
             "open": 2,
@@ -89,26 +126,33 @@ class TestStats:
 
     def test_stats_is_one_query(self, owner, django_assert_num_queries):
         TaskFactory.create_batch(3, owner=owner)
+        TaskFactory(project=ProjectFactory(members={owner: "editor"}))
 
         with django_assert_num_queries(1):
-            selectors.task_stats(owner=owner)
+            assert selectors.task_stats(actor=owner)["total"] == 4
 
 
 class TestTagList:
-    def test_counts_the_owners_tasks_per_tag(self, owner):
+    def test_counts_the_actors_tasks_per_tag(self, owner):
         TaskFactory(owner=owner, tags=["b", "a"])
         TaskFactory(owner=owner, tags=["b"])
         TaskFactory(tags=["b", "c"])
 
-        tags = [(tag.name, tag.task_count) for tag in selectors.tag_list(owner=owner)]
+        tags = [(tag["name"], tag["task_count"]) for tag in selectors.tag_list(actor=owner)]
 
         assert tags == [("a", 1), ("b", 2)]
+
+    def test_a_name_used_in_several_projects_is_one_entry(self, owner):
+        TaskFactory(owner=owner, tags=["b"])
+        TaskFactory(project=ProjectFactory(members={owner: "viewer"}), tags=["b"])
+
+        assert selectors.tag_list(actor=owner) == [{"name": "b", "task_count": 2}]
 
 
 def test_today_is_the_utc_date_whatever_the_local_zone(settings):
     settings.TIME_ZONE = "Pacific/Kiritimati"  # UTC+14: a different date for most of the day
     before = datetime.now(UTC).date()
 
-    today = selectors.today_utc()
+    today = today_utc()
 
     assert today in {before, datetime.now(UTC).date()}

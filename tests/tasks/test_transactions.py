@@ -12,8 +12,8 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
-from taskmanager.tasks.models import Tag, Task
 from taskmanager.domain.transactions import WRITE_ATTEMPTS, RetryableConflict, write_transaction
+from taskmanager.tasks.models import Tag, Task
 from tests.factories import TaskFactory, UserFactory
 from tests.prerequisites import require_postgresql
 
@@ -139,19 +139,19 @@ def test_a_serialization_failure_is_retried_on_a_fresh_snapshot():
 
 def test_other_database_errors_are_not_retried():
     user = UserFactory()
-    Tag.objects.create(owner=user, name="taken")
+    Tag.objects.create(project=user.inbox, name="taken")
     attempts = Counter()
 
     @write_transaction
     def create_duplicate():
         attempts["create"] += 1
-        Tag.objects.create(owner=user, name="taken")
+        Tag.objects.create(project=user.inbox, name="taken")
 
     with pytest.raises(IntegrityError):
         create_duplicate()
 
     assert attempts["create"] == 1
-    assert Tag.objects.filter(owner=user).count() == 1
+    assert Tag.objects.filter(project=user.inbox).count() == 1
 
 
 def test_attempts_are_bounded_and_each_rolls_back():

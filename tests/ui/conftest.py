@@ -14,8 +14,33 @@ import pytest
 from django.test import Client
 
 from taskmanager.ui import api_client
+from taskmanager.ui.meta import forget_server_facts
 
 TOKEN = "token-abc123"
+INBOX_ID = "0c0c0c0c-0000-4000-8000-000000000001"
+TEAM_ID = "7e7e7e7e-0000-4000-8000-000000000002"
+
+# GET /api/v1/meta/ as the API answers it (taskmanager/api/views/meta.py).
+META = {
+    "signup_open": True,
+    "priorities": ["low", "medium", "high"],
+    "colors": ["slate", "red", "orange", "amber", "green", "teal", "blue", "indigo", "purple", "pink"],
+    "roles": ["owner", "editor", "viewer"],
+    "bulk_actions": ["complete", "reopen", "delete"],
+    "orderings": ["created_at", "due_date", "priority", "title", "updated_at"],
+    "limits": {
+        "task_title_max_length": 200,
+        "task_description_max_length": 10000,
+        "tag_max_length": 32,
+        "tags_per_task_max": 20,
+        "project_name_max_length": 100,
+        "project_description_max_length": 2000,
+        "search_max_length": 200,
+        "bulk_ids_max": 500,
+        "page_size_default": 50,
+        "page_size_max": 200,
+    },
+}
 
 
 @dataclass
@@ -62,12 +87,26 @@ class FakeApi:
         return json.loads(request.content) if request.content else None
 
 
+@pytest.fixture(autouse=True)
+def closed_circuit_breaker():
+    """Each test starts with the API's circuit breaker closed, whatever the last one failed."""
+    previous = api_client.install_circuit_breaker(None)
+    yield
+    api_client.install_circuit_breaker(previous)
+
+
 @pytest.fixture
 def fake_api():
+    """The API over a fake transport, answering the server facts and a user with only an Inbox."""
     fake = FakeApi()
+    fake.on("GET", "/api/v1/meta/", json_body=META)
+    fake.on("GET", "/api/v1/projects/", json_body=[project_json()])
+    fake.on("GET", f"/api/v1/projects/{INBOX_ID}/members/", json_body=[member_json("alice", "owner")])
+    forget_server_facts()
     previous = api_client.install_http_client(api_client.build_http_client(httpx.MockTransport(fake.handle)))
     yield fake
     api_client.install_http_client(previous)
+    forget_server_facts()
 
 
 @pytest.fixture
@@ -86,9 +125,54 @@ def logged_in_client(client, fake_api):
     return client
 
 
+def project_json(**overrides) -> dict:
+    """A project as GET /projects/ lists it; by default the user's Inbox."""
+    project = {
+        "id": INBOX_ID,
+        "name": "Inbox",
+        "description": "",
+        "color": "blue",
+        "archived": False,
+        "is_inbox": True,
+        "role": "owner",
+        "task_count": 0,
+        "open_task_count": 0,
+        "created_at": "2026-01-01T10:00:00Z",
+        "updated_at": "2026-01-01T10:00:00Z",
+        "version": 1,
+    }
+    project.update(overrides)
+    project.setdefault("permissions", api_permissions(project))
+    return project
+
+
+def api_permissions(project: dict) -> dict:
+    """What the real API says a member may do, for this fake's projects (projects/access.py)."""
+    rank = {"viewer": 1, "editor": 2, "owner": 3}[project["role"]]
+    owner = rank == 3
+    return {
+        "change_tasks": rank >= 2 and not project["archived"],
+        "change_project": owner,
+        "rename_or_archive": owner and not project["is_inbox"],
+        "delete_project": owner and not project["is_inbox"],
+        "manage_members": owner and not project["is_inbox"],
+        "leave": not project["is_inbox"],
+    }
+
+
+def team_json(**overrides) -> dict:
+    """A shared project; the user's role in it is ``role`` (owner unless told)."""
+    return project_json(**{"id": TEAM_ID, "name": "Team", "is_inbox": False, "color": "green", **overrides})
+
+
+def member_json(username: str, role: str) -> dict:
+    return {"username": username, "role": role, "joined_at": "2026-01-01T10:00:00Z"}
+
+
 def task_json(**overrides) -> dict:
     task = {
         "id": "6f1c1f47-5d0e-4c1e-9a52-1b1d0c6f7a10",
+        "project": INBOX_ID,
         "title": "Write the report",
         "description": "",
         "priority": "medium",
@@ -99,6 +183,9 @@ def task_json(**overrides) -> dict:
         "created_at": "2026-01-02T10:00:00+00:00",
         "updated_at": "2026-01-02T10:00:00+00:00",
         "version": 1,
+        "overdue": False,
+        "assignee": None,
+        "created_by": "alice",
     }
     task.update(overrides)
     return task

@@ -1,15 +1,19 @@
-from datetime import date
-
 from taskmanager.ui.records import Page, Task
-from tests.ui.conftest import task_json
+from tests.ui.conftest import TEAM_ID, task_json
 
 
-def test_overdue_means_open_and_due_before_today():
-    today = date(2030, 6, 10)
-    assert Task.from_api(task_json(due_date="2030-06-09"), today=today).overdue
-    assert not Task.from_api(task_json(due_date="2030-06-10"), today=today).overdue
-    assert not Task.from_api(task_json(due_date="2030-06-09", completed=True), today=today).overdue
-    assert not Task.from_api(task_json(due_date=None), today=today).overdue
+def test_overdue_is_the_apis_word_not_recomputed():
+    # The API counts against its own "today" (UTC); the UI shows what it says.
+    assert Task.from_api(task_json(due_date="2999-01-01", overdue=True)).overdue
+    assert not Task.from_api(task_json(due_date="2000-01-01", overdue=False)).overdue
+    assert not Task.from_api({k: v for k, v in task_json().items() if k != "overdue"}).overdue
+
+
+def test_a_task_knows_its_project_assignee_and_creator():
+    task = Task.from_api(task_json(project=TEAM_ID, assignee="bob", created_by="carol"))
+    assert (task.project_id, task.assignee, task.created_by) == (TEAM_ID, "bob", "carol")
+    unassigned = Task.from_api(task_json(assignee=None, created_by=None))
+    assert (unassigned.assignee, unassigned.created_by) == (None, None)
 
 
 def test_page_numbers_and_ranges():

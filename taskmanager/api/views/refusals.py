@@ -14,3 +14,12 @@ PROJECT_REFUSALS = {
         description="The change contradicts the project's state (archived, the Inbox, its last owner).",
     ),
 }
+
+# For an operation whose body may name a project (the path names none): one the
+# caller is no member of is not found, as everywhere.
+PROJECT_IN_BODY_REFUSALS = {
+    **PROJECT_REFUSALS,
+    404: OpenApiResponse(
+        ErrorSerializer, description="The body names a project you are no member of, or no project at all."
+    ),
+}

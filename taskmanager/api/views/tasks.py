@@ -19,7 +19,7 @@ from taskmanager.api.serializers import (
     TaskInputSerializer,
     TaskOutputSerializer,
 )
-from taskmanager.api.views.refusals import PROJECT_REFUSALS
+from taskmanager.api.views.refusals import PROJECT_IN_BODY_REFUSALS, PROJECT_REFUSALS
 from taskmanager.tasks import selectors, services
 from taskmanager.tasks.filters import TaskFilter
 from taskmanager.tasks.models import Task
@@ -55,7 +55,9 @@ class TaskListView(_TaskFilterSchema, GenericAPIView):
         page = selectors.with_tag_names(self.paginate_queryset(rows))
         return self.get_paginated_response(TaskOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=TaskInputSerializer, responses={201: TaskOutputSerializer, **PROJECT_REFUSALS})
+    @extend_schema(
+        request=TaskInputSerializer, responses={201: TaskOutputSerializer, **PROJECT_IN_BODY_REFUSALS}
+    )
     def post(self, request):
         serializer = TaskInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -121,10 +123,11 @@ class TaskBulkView(APIView):
 class TaskClearCompletedView(APIView):
     @extend_schema(
         request=ClearCompletedInputSerializer,
-        responses={200: ClearCompletedOutputSerializer, **PROJECT_REFUSALS},
+        responses={200: ClearCompletedOutputSerializer, **PROJECT_IN_BODY_REFUSALS},
     )
     def post(self, request):
-        serializer = ClearCompletedInputSerializer(data=request.data or {})
+        # No body reads as an empty object; a JSON null, list or number is refused.
+        serializer = ClearCompletedInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(
             {"deleted": services.task_clear_completed(actor=request.user, **serializer.validated_data)}

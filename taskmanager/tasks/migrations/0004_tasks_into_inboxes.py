@@ -36,6 +36,9 @@ def back_to_owners(apps, schema_editor):
     # cannot be told apart, so going back refuses rather than guessing.
     if Task.objects.filter(project__inbox_of__isnull=True).exists():
         raise RuntimeError("tasks in shared projects have no single owner to move back to")
+    # What shared projects keep then are tags on no task (their tasks were
+    # moved or deleted): no one owns them, and they go with the projects.
+    Tag.objects.filter(project__inbox_of__isnull=True).delete()
     owner_of_inbox = Subquery(Project.objects.filter(id=OuterRef("project")).values("inbox_of")[:1])
     Task.objects.update(owner=owner_of_inbox)
     Tag.objects.update(owner=owner_of_inbox)

@@ -3,7 +3,6 @@
 import logging
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from taskmanager.ui.api_client import (
     ApiValidationError,
 )
 from taskmanager.ui.forms import LoginForm, SignupForm, apply_api_errors
+from taskmanager.ui.meta import facts_for
 from taskmanager.ui.session import (
     api_for,
     is_logged_in,
@@ -53,13 +53,15 @@ def login(request):
         else:
             session_login(request, token=issued["token"], username=username)
             return redirect(next_url)
-    return render(request, "ui/login.html", {"form": form, "next": next_url}, status=status)
+    context = {"form": form, "next": next_url, "signup_open": facts_for(request).signup_open}
+    return render(request, "ui/login.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
     next_url = safe_next(request, default=reverse("ui:task-list"))
-    if not settings.TASKMANAGER_ALLOW_SIGNUP:
+    # The API says whether sign-up is open (GET /meta/); it still refuses a register if not.
+    if not facts_for(request).signup_open:
         return render(request, "ui/signup.html", {"disabled_message": SIGNUP_DISABLED}, status=403)
     form = SignupForm(request.POST or None)
     status = 400 if form.is_bound else 200

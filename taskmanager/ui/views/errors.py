@@ -22,6 +22,10 @@ def csrf_failure(request, reason=""):
     return render(request, "ui/errors/csrf.html", status=403)
 
 
+def refused(request, *, message: str, status: int):
+    return render(request, "ui/errors/refused.html", {"message": message, "status": status}, status=status)
+
+
 def service_unavailable(request, *, retry_url: str):
     response = render(request, "ui/errors/unavailable.html", {"retry_url": retry_url}, status=503)
     response["Retry-After"] = "10"

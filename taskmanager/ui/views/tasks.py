@@ -1,105 +1,60 @@
 """Task pages. Each view reads or writes through the API and renders or redirects; nothing more.
 
 Every change is a POST answered by a redirect back to the list view the user
-came from (``next``), with a one-line message saying what happened.
+came from (``next``), with a one-line message saying what happened. A change
+the API refuses for the user's role (403) or the project's state (409) comes
+back as the API's message (see middleware.py), never as a crash.
 """
-
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.text import Truncator
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from taskmanager.ui.api_client import ApiPreconditionFailed, ApiValidationError
+from taskmanager.ui.api_client import (
+    ApiConflict,
+    ApiForbidden,
+    ApiPreconditionFailed,
+    ApiValidationError,
+)
+from taskmanager.ui.directory import Member, directory_for
 from taskmanager.ui.forms import BulkForm, TaskEditForm, TaskForm, apply_api_errors
-from taskmanager.ui.list_query import PAGE_SIZES, PRIORITY_FILTERS, SORTS, STATUSES, TaskListQuery
-from taskmanager.ui.records import Page, Task
+from taskmanager.ui.meta import facts_for
+from taskmanager.ui.records import Task
 from taskmanager.ui.session import api_for, login_required, safe_next
+from taskmanager.ui.views.common import count_of, render_page, short
 
 BULK_DONE = {"complete": "Completed", "reopen": "Reopened", "delete": "Deleted"}
-
-
-@login_required
-@require_GET
-def task_list(request):
-    query = TaskListQuery.from_query(request.GET)
-    if not query.is_canonical(request.GET):
-        # Filter forms submit every field, empty or not; a short, clean URL is what gets bookmarked.
-        return redirect(reverse("ui:task-list") + query.url_query())
-    api = api_for(request)
-    listing = api.task_list(query.api_params())
-    results = listing["results"]
-    page = Page(count=listing["count"], offset=query.offset, limit=query.per_page, shown=len(results))
-    if not results and page.count and query.page > 1:
-        # Past the end (e.g. after deleting the last tasks of the last page): show the last page.
-        return redirect(reverse("ui:task-list") + query.url_query(page=page.num_pages))
-    tasks = [Task.from_api(item) for item in results]
-    context = {
-        "tasks": tasks,
-        "task_rows": _with_links(tasks, request),
-        "page": page,
-        "stats": api.task_stats(),
-        "tags": api.tag_list(),
-        "query": query,
-        "statuses": STATUSES,
-        "priority_filters": PRIORITY_FILTERS,
-        "sorts": SORTS,
-        "page_sizes": PAGE_SIZES,
-        "here": request.get_full_path(),
-    }
-    return render(request, "ui/task_list.html", context)
-
-
-# A page of 50 tasks needs some 270 links; building each with {% url %} or
-# {% querystring %} was about half of the list's render time, so each route is
-# reversed once per page and each tag's filter link built once.
-_ID_SLOT = "00000000-0000-0000-0000-000000000000"
-
-
-def _with_links(tasks: list[Task], request) -> list[tuple[Task, dict]]:
-    back = f"?next={quote(request.get_full_path())}"  # what the template's |urlencode gave
-    toggle, edit, delete = (
-        reverse(f"ui:task-{name}", args=[_ID_SLOT]) for name in ("toggle", "edit", "delete")
-    )
-    tag_links = {}
-    for tag in {tag for task in tasks for tag in task.tags}:
-        # As {% querystring tag=tag page=None %}: the current filters, this tag, page 1.
-        params = request.GET.copy()
-        params["tag"] = tag
-        params.pop("page", None)
-        tag_links[tag] = f"{reverse('ui:task-list')}?{params.urlencode()}"
-    return [
-        (
-            task,
-            {
-                "toggle": toggle.replace(_ID_SLOT, task.id),
-                "edit": edit.replace(_ID_SLOT, task.id) + back,
-                "delete": delete.replace(_ID_SLOT, task.id) + back,
-                "tags": [(tag, tag_links[tag]) for tag in task.tags],
-            },
-        )
-        for task in tasks
-    ]
+# The no-JavaScript way to see the assignees of another project: a submit
+# button that re-renders the form for the chosen project without saving.
+REFRESH = "refresh"
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_create(request):
     next_url = safe_next(request, default=reverse("ui:task-list"))
-    form = TaskForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    directory = directory_for(request)
+    if request.method == "GET" or REFRESH in request.POST:
+        initial = _initial_from_post(request.POST) if request.method == "POST" else {}
+        initial.setdefault("project", _default_project(request, directory))
+        form = _task_form(request, TaskForm, initial=initial)
+        return _form_page(request, form, next_url, refreshed=request.method == "POST")
+    form = _task_form(request, TaskForm, data=request.POST)
+    status = 400
+    if form.is_valid():
         try:
             created = api_for(request).task_create(form.to_api())
         except ApiValidationError as error:
             apply_api_errors(form, error)
+        except (ApiForbidden, ApiConflict) as error:
+            form.add_error(None, error.message)
+            status = error.status
         else:
-            messages.success(request, f"Added “{_short(created['title'])}”.")
+            messages.success(request, f"Added “{short(created['title'])}”.")
             return redirect(next_url)
-    status = 400 if form.is_bound else 200
-    return render(request, "ui/task_form.html", {"form": form, "next": next_url, "task": None}, status=status)
+    return _form_page(request, form, next_url, status=status)
 
 
 @login_required
@@ -107,13 +62,23 @@ def task_create(request):
 def task_edit(request, task_id):
     next_url = safe_next(request, default=reverse("ui:task-list"))
     api = api_for(request)
-    if request.method == "GET":
+    directory = directory_for(request)
+    if request.method == "GET" or REFRESH in request.POST:
         data, etag = api.task_get(str(task_id))
         task = Task.from_api(data)
-        form = TaskEditForm(initial=TaskEditForm.initial_from(task, etag))
-        return render(request, "ui/task_form.html", {"form": form, "next": next_url, "task": task})
+        if not directory.can_edit_tasks_in(task.project_id):
+            # Viewers (and anyone, in an archived project) see the task, with nothing to change.
+            return _read_only_page(request, task, next_url)
+        if request.method == "POST":
+            initial = {**_initial_from_post(request.POST), "etag": request.POST.get("etag", "")}
+        else:
+            initial = TaskEditForm.initial_from(task, etag)
+        form = _task_form(request, TaskEditForm, initial=initial)
+        return _form_page(request, form, next_url, task=task, refreshed=request.method == "POST")
 
-    form = TaskEditForm(request.POST)
+    # The API decides whether the user may change the task: a viewer's (forged) form gets its 403.
+    form = _task_form(request, TaskEditForm, data=request.POST)
+    status = 400
     if form.is_valid():
         try:
             saved = api.task_replace(str(task_id), form.to_api(), etag=form.cleaned_data["etag"])
@@ -121,17 +86,70 @@ def task_edit(request, task_id):
             apply_api_errors(form, error)
         except ApiPreconditionFailed as error:
             # Keep what the user typed; saving again (now against the current version) overwrites.
-            form = _with_etag(form, error.etag)
+            form = _with_etag(request, form, error.etag)
             form.add_error(
                 None,
                 "This task was changed elsewhere after you opened it. Your edits are below; "
                 "save again to keep them, or cancel to see the current version.",
             )
+        except (ApiForbidden, ApiConflict) as error:
+            # The API's word on the user's role or the project's state (a forged or stale form).
+            form.add_error(None, error.message)
+            status = error.status
         else:
-            messages.success(request, f"Saved “{_short(saved['title'])}”.")
+            messages.success(request, f"Saved “{short(saved['title'])}”.")
             return redirect(next_url)
     task = Task.from_api(api.task_get(str(task_id))[0])  # for the page heading
-    return render(request, "ui/task_form.html", {"form": form, "next": next_url, "task": task}, status=400)
+    if not directory.can_edit_tasks_in(task.project_id):
+        refusal = " ".join(form.non_field_errors()) or None
+        return _read_only_page(request, task, next_url, refusal=refusal, status=status)
+    return _form_page(request, form, next_url, task=task, status=status)
+
+
+def _task_form(request, form_class, *, data=None, initial=None):
+    """The form with the API's vocabulary, the user's writable projects and the chosen one's members."""
+    directory = directory_for(request)
+    chosen = (data or initial or {}).get("project") or ""
+    project = directory.get(chosen)
+    members = []
+    if project is not None and project.can_edit_tasks:
+        members = [Member.from_api(row) for row in api_for(request).member_list(project.id)]
+    form = form_class(
+        data, initial=initial, facts=facts_for(request), projects=directory.editable, members=members
+    )
+    if initial is not None and initial.get("assignee") not in {"", None, *(m.username for m in members)}:
+        # A refresh for another project drops an assignee who is no member there.
+        form.initial["assignee"] = ""
+    return form
+
+
+def _default_project(request, directory) -> str:
+    """A new task goes where the page it came from is scoped, when the user may add there."""
+    wanted = request.GET.get("project") or request.POST.get("project") or ""
+    if directory.can_edit_tasks_in(wanted):
+        return directory.get(wanted).id
+    return directory.inbox.id if directory.inbox else ""
+
+
+def _initial_from_post(post) -> dict:
+    names = ("title", "description", "priority", "due_date", "tags", "project", "assignee")
+    initial = {name: post.get(name, "") for name in names}
+    initial["completed"] = post.get("completed") in {"on", "true", "1"}
+    return initial
+
+
+def _form_page(request, form, next_url, *, task=None, status=200, refreshed=False):
+    if refreshed:
+        # Back where the user was: choosing with the keyboard reloads the form on each choice.
+        form.fields["project"].widget.attrs["autofocus"] = True
+    context = {"form": form, "next": next_url, "task": task, "refreshed": refreshed}
+    return render_page(request, "ui/task_form.html", context, status=status)
+
+
+def _read_only_page(request, task: Task, next_url: str, *, refusal=None, status=200):
+    project = directory_for(request).get(task.project_id)
+    context = {"task": task, "project": project, "next": next_url, "refusal": refusal}
+    return render_page(request, "ui/task_read_only.html", context, status=status)
 
 
 @login_required
@@ -140,7 +158,7 @@ def task_toggle(request, task_id):
     completed = request.POST.get("completed") == "true"
     task = api_for(request).task_set_completed(str(task_id), completed)
     verb = "Completed" if task["completed"] else "Reopened"
-    messages.success(request, f"{verb} “{_short(task['title'])}”.")
+    messages.success(request, f"{verb} “{short(task['title'])}”.")
     return redirect(safe_next(request, default=reverse("ui:task-list")))
 
 
@@ -153,9 +171,9 @@ def task_delete(request, task_id):
     task = Task.from_api(data)
     if request.method == "POST":
         api.task_delete(str(task_id))
-        messages.success(request, f"Deleted “{_short(task.title)}”.")
+        messages.success(request, f"Deleted “{short(task.title)}”.")
         return redirect(next_url)
-    return render(request, "ui/task_confirm_delete.html", {"task": task, "next": next_url})
+    return render_page(request, "ui/task_confirm_delete.html", {"task": task, "next": next_url})
 
 
 @login_required
@@ -170,36 +188,34 @@ def task_bulk(request):
         messages.warning(request, "Select one or more tasks first.")
         return redirect(next_url)
     if action == "delete" and not form.cleaned_data["confirmed"]:
-        return render(request, "ui/bulk_confirm_delete.html", {"ids": ids, "next": next_url})
+        return render_page(request, "ui/bulk_confirm_delete.html", {"ids": ids, "next": next_url})
     affected = api_for(request).task_bulk(ids=ids, action=action)
-    messages.success(request, f"{BULK_DONE[action]} {_tasks(affected)}.")
+    messages.success(request, f"{BULK_DONE[action]} {count_of(affected)}.")
     return redirect(next_url)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def clear_completed(request):
+    """All the completed tasks the user may delete, or only one project's (``project``)."""
     next_url = safe_next(request, default=reverse("ui:task-list"))
-    api = api_for(request)
+    directory = directory_for(request)
+    project_id = request.POST.get("project") or request.GET.get("project") or ""
+    project = directory.get(project_id) if project_id else None
+    if project_id and project is None:
+        raise Http404("No such project among the user's.")
     if request.method == "POST":
-        deleted = api.task_clear_completed()
-        messages.success(request, f"Cleared {_tasks(deleted)}.")
+        deleted = api_for(request).task_clear_completed(project.id if project else None)
+        messages.success(request, f"Cleared {count_of(deleted)}.")
         return redirect(next_url)
-    completed = api.task_stats()["completed"]
-    return render(request, "ui/clear_completed_confirm.html", {"completed": completed, "next": next_url})
+    completed = project.completed_task_count if project else directory.completed_editable_count
+    context = {"completed": completed, "project": project, "next": next_url}
+    return render_page(request, "ui/clear_completed_confirm.html", context)
 
 
-def _with_etag(form: TaskEditForm, etag: str) -> TaskEditForm:
+def _with_etag(request, form: TaskEditForm, etag: str) -> TaskEditForm:
     data = form.data.copy()
     data["etag"] = etag
-    rebound = TaskEditForm(data)
+    rebound = _task_form(request, TaskEditForm, data=data)
     rebound.is_valid()
     return rebound
-
-
-def _short(title: str) -> str:
-    return Truncator(title).chars(60)
-
-
-def _tasks(count: int) -> str:
-    return f"{count} task" if count == 1 else f"{count} tasks"

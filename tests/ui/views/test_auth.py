@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from taskmanager.ui.session import TOKEN_KEY
-from tests.ui.conftest import TOKEN
+from tests.ui.conftest import META, TOKEN
 
 
 def test_pages_need_a_login_and_remember_where_the_user_was_going(client, fake_api):
@@ -94,7 +94,7 @@ def test_sign_up_shows_the_api_field_errors(client, fake_api):
 def test_sign_up_checks_the_repeated_password_before_asking_the_api(client, fake_api):
     response = client.post("/signup/", {"username": "bob", "password": "one pass", "password_confirm": "two"})
     assert response.context["form"].errors == {"password_confirm": ["The two passwords differ."]}
-    assert fake_api.requests == []
+    assert fake_api.calls("POST") == []
 
 
 def test_sign_up_disabled_at_the_api_says_so(client, fake_api):
@@ -105,11 +105,32 @@ def test_sign_up_disabled_at_the_api_says_so(client, fake_api):
     assert "Sign-up is turned off" in response.content.decode()
 
 
-def test_sign_up_disabled_in_the_ui_settings_never_asks_the_api(client, fake_api, settings):
-    settings.TASKMANAGER_ALLOW_SIGNUP = False
-    assert client.get("/signup/").status_code == 403
+def test_sign_up_closed_at_the_api_is_learnt_from_its_meta_and_never_tried(client, fake_api):
+    fake_api.on("GET", "/api/v1/meta/", json_body={**META, "signup_open": False})
+    response = client.get("/signup/")
+    assert response.status_code == 403
+    assert "Sign-up is turned off" in response.content.decode()
+    assert client.post("/signup/", {"username": "bob", "password": "x" * 12}).status_code == 403
     assert "Create an account" not in client.get("/login/").content.decode()
-    assert fake_api.requests == []
+    assert fake_api.calls("POST") == []
+    # Asked once, then kept for the process (TASKMANAGER_META_TTL).
+    assert len(fake_api.calls("GET", "/api/v1/meta/")) == 1
+
+
+def test_sign_up_open_at_the_api_shows_the_link_and_the_form(client, fake_api):
+    assert "Create an account" in client.get("/login/").content.decode()
+    assert 'name="password_confirm"' in client.get("/signup/").content.decode()
+
+
+def test_the_ui_role_reads_no_sign_up_setting(settings):
+    assert not hasattr(settings, "TASKMANAGER_ALLOW_SIGNUP")
+
+
+def test_the_login_page_while_the_api_is_down_is_the_503_page(client, fake_api):
+    fake_api.error("GET", "/api/v1/meta/", 503)
+    response = client.get("/login/")
+    assert response.status_code == 503
+    assert "Service unavailable, try again" in response.content.decode()
 
 
 def test_logout_revokes_the_token_and_ends_the_session(logged_in_client, fake_api):
@@ -224,7 +245,7 @@ def test_logins_and_sign_ups_tell_the_api_the_users_address_signed(client, fake_
 
     assert client.post(path, form, REMOTE_ADDR="203.0.113.9").status_code == 302
 
-    sent = [request.headers[CLIENT_ADDRESS_HEADER] for request in fake_api.requests]
+    sent = [request.headers[CLIENT_ADDRESS_HEADER] for request in fake_api.calls("POST")]
     assert sent
     assert {verified_client_address(header, secret=FORWARDING_SECRET) for header in sent} == {"203.0.113.9"}
 

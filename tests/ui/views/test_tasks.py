@@ -2,23 +2,25 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from tests.ui.conftest import STATS, listing, task_json
+from tests.ui.conftest import INBOX_ID, STATS, listing, project_json, task_json, team_json
 
 TASK = task_json()
 TASK_URL = f"/api/v1/tasks/{TASK['id']}/"
 
 
-def test_the_list_page_costs_three_api_calls_with_the_filters_from_the_url(logged_in_client, list_api):
+def test_the_list_page_costs_four_api_calls_with_the_filters_from_the_url(logged_in_client, list_api):
     response = logged_in_client.get(
         "/?status=open&priority=high&tag=work&overdue=1&q=report&sort=title&page=2"
     )
     assert response.status_code == 200
     assert [(r.method, r.url.path) for r in list_api.requests] == [
+        ("GET", "/api/v1/meta/"),  # once per process and TASKMANAGER_META_TTL, not per page
+        ("GET", "/api/v1/projects/"),  # the sidebar, the roles, the project names
         ("GET", "/api/v1/tasks/"),
         ("GET", "/api/v1/tasks/stats/"),
         ("GET", "/api/v1/tags/"),
     ]
-    assert dict(list_api.requests[0].url.params) == {
+    assert dict(list_api.calls(path="/api/v1/tasks/")[0].url.params) == {
         "limit": "20",
         "offset": "20",
         "completed": "false",
@@ -56,7 +58,7 @@ def test_filter_forms_land_on_a_clean_url(logged_in_client, list_api):
     response = logged_in_client.get("/?q=&priority=high&tag=&sort=&per_page=20")
     assert response.status_code == 302
     assert response["Location"] == "/?priority=high"
-    assert list_api.requests == []
+    assert [r.url.path for r in list_api.requests] == ["/api/v1/meta/"]
 
 
 def test_a_page_past_the_end_goes_to_the_last_page(logged_in_client, list_api):
@@ -77,12 +79,15 @@ def test_add_a_task(logged_in_client, fake_api):
     }
     response = logged_in_client.post("/tasks/new/", form)
     assert response["Location"] == "/?priority=high"
-    assert fake_api.body(fake_api.requests[0]) == {
+    (created,) = fake_api.calls("POST")
+    # No project: the API puts it in the user's Inbox.
+    assert fake_api.body(created) == {
         "title": "Buy milk",
         "description": "2 litres",
         "priority": "high",
         "due_date": "2030-05-01",
         "tags": ["errands", "Home"],
+        "assignee": None,
     }
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Added “Buy milk”."]
 
@@ -125,6 +130,8 @@ def test_saving_an_edit_replaces_the_task_if_unchanged_since_read(logged_in_clie
         "due_date": "",
         "tags": "",
         "completed": "on",
+        "project": INBOX_ID,
+        "assignee": "",
         "etag": '"v-4"',
         "next": "/?page=2",
     }
@@ -139,6 +146,8 @@ def test_saving_an_edit_replaces_the_task_if_unchanged_since_read(logged_in_clie
         "due_date": None,
         "tags": [],
         "completed": True,
+        "assignee": None,
+        "project": INBOX_ID,
     }
 
 
@@ -190,12 +199,12 @@ def test_bulk_delete_asks_first_then_deletes_the_selection(logged_in_client, fak
     response = logged_in_client.post("/tasks/bulk/", {"ids": ids, "action": "delete"})
     assert response.status_code == 200
     assert "Delete 2 selected tasks?" in response.content.decode()
-    assert fake_api.requests == []
+    assert fake_api.calls("POST") == []
 
     fake_api.on("POST", "/api/v1/tasks/bulk/", json_body={"action": "delete", "affected": 2})
     response = logged_in_client.post("/tasks/bulk/", {"ids": ids, "action": "delete", "confirmed": "on"})
     assert response.status_code == 302
-    assert fake_api.body(fake_api.requests[0]) == {"ids": ids, "action": "delete"}
+    assert fake_api.body(fake_api.calls("POST")[0]) == {"ids": ids, "action": "delete"}
 
 
 @pytest.mark.parametrize("action", ["complete", "reopen"])
@@ -221,11 +230,18 @@ def test_bulk_refuses_ids_that_are_not_task_ids(logged_in_client, fake_api):
 
 
 def test_clear_completed_confirms_then_clears(logged_in_client, fake_api):
-    fake_api.on("GET", "/api/v1/tasks/stats/", json_body={**STATS, "completed": 3})
+    # The count is of the projects where the user may change tasks, from GET /projects/.
+    projects = [
+        project_json(task_count=5, open_task_count=3),
+        team_json(role="editor", task_count=2, open_task_count=1),
+        team_json(id="00000000-0000-4000-8000-0000000000aa", role="viewer", task_count=9, open_task_count=0),
+    ]
+    fake_api.on("GET", "/api/v1/projects/", json_body=projects)
     assert "Clear 3 completed tasks?" in logged_in_client.get("/tasks/clear-completed/").content.decode()
     fake_api.on("POST", "/api/v1/tasks/clear-completed/", json_body={"deleted": 3})
     response = logged_in_client.post("/tasks/clear-completed/", {"next": "/?status=completed"})
     assert response["Location"] == "/?status=completed"
+    assert fake_api.calls("POST")[0].content == b""
 
 
 def test_forms_are_csrf_protected(fake_api):

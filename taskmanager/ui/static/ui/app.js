@@ -31,9 +31,38 @@
     refresh();
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setUpBulkSelection);
-  } else {
+  // The task form's assignees are the chosen project's members. Without JavaScript the
+  // "Show its members" button re-renders the form for the chosen project; with it, choosing
+  // a project presses that button, so the list follows the choice and nothing typed is lost.
+  function setUpProjectPicker() {
+    var field = document.querySelector("[data-project-field]");
+    var button = field && field.querySelector("[data-refresh-members]");
+    var select = field && field.querySelector("select");
+    if (!button || !select || !select.form) {
+      return;
+    }
+    button.hidden = true;
+    var help = field.querySelector("[data-refresh-help]");
+    if (help) {
+      help.textContent = "Choosing another project reloads the form with its members; nothing is saved yet.";
+    }
+    select.addEventListener("change", function () {
+      if (select.form.requestSubmit) {
+        select.form.requestSubmit(button);
+      } else {
+        button.click();
+      }
+    });
+  }
+
+  function setUp() {
     setUpBulkSelection();
+    setUpProjectPicker();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
   }
 })();
