@@ -10,6 +10,12 @@ import unicodedata
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from taskmanager.tasks.filters import ASSIGNEE_ME, ASSIGNEE_NONE
+
+# Words that stand for someone in the task filters (tasks/filters.py: assignee=me|none),
+# so no account may be called by them.
+RESERVED_USERNAMES = frozenset({ASSIGNEE_ME, ASSIGNEE_NONE})
+
 
 def username_for_sign_up(typed: str) -> str:
     """The name exactly as it will be stored, or ValidationError saying why not.
@@ -30,6 +36,11 @@ def username_for_sign_up(typed: str) -> str:
             code="compatibility_characters",
         )
     get_user_model().username_validator(name)
+    if name.lower() in RESERVED_USERNAMES:
+        raise ValidationError(
+            f"“{name}” is a word the task filters use (assignee={name.lower()}); choose another name.",
+            code="reserved",
+        )
     return name
 
 

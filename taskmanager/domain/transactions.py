@@ -74,7 +74,7 @@ def _first_line(error: Exception) -> str:
     return str(error).partition("\n")[0] or type(error).__name__
 
 
-def rows_locked_for_share(query, *, of: str) -> list:
+def rows_locked_for_share(query, *, of: str | tuple[str, ...]) -> list:
     """The rows of ``query`` (a non-flat values_list) as tuples, locked FOR SHARE until the transaction ends.
 
     Django can only lock FOR UPDATE. A share lock lets any number of writers
@@ -86,5 +86,6 @@ def rows_locked_for_share(query, *, of: str) -> list:
         return [tuple(row) for row in query]
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f'{sql} FOR SHARE OF "{of}"', params)
+        tables = ", ".join(f'"{table}"' for table in ((of,) if isinstance(of, str) else of))
+        cursor.execute(f"{sql} FOR SHARE OF {tables}", params)
         return cursor.fetchall()

@@ -83,7 +83,9 @@ def project_access(actor, project_id, need=SEE, *, share_lock: bool = False) -> 
         .filter(project_id=project_id)
         .values_list("role", "project__archived", "project__inbox_of")
     )
-    rows = rows_locked_for_share(query, of=Membership._meta.db_table) if share_lock else list(query)
+    # The project row too: archiving it (or any change to it) waits for writes in flight.
+    locked = (Membership._meta.db_table, Project._meta.db_table)
+    rows = rows_locked_for_share(query, of=locked) if share_lock else list(query)
     if not rows:
         raise Project.DoesNotExist
     role, archived, inbox_of = rows[0]
@@ -150,4 +152,5 @@ def editable_project_ids_locked(actor) -> list:
         .order_by("project_id")
         .values_list("project_id")
     )
-    return [row[0] for row in rows_locked_for_share(query, of=Membership._meta.db_table)]
+    locked = (Membership._meta.db_table, Project._meta.db_table)
+    return [row[0] for row in rows_locked_for_share(query, of=locked)]

@@ -231,3 +231,10 @@ def _psycopg2_parameters() -> dict:
         "host": database["HOST"],
         "port": database["PORT"] or 5432,
     }
+
+
+@pytest.mark.parametrize("name", ["me", "None", "ME"])
+def test_names_the_task_filters_use_are_refused_at_sign_up(name):
+    with pytest.raises(ValidationError) as refused:
+        user_register(username=name, password="a-long-passphrase-1", client="127.0.0.1")
+    assert "assignee=" in refused.value.message_dict["username"][0]

@@ -257,3 +257,37 @@ def test_a_create_racing_the_projects_deletion_takes_turns_without_a_deadlock(cr
     assert not Project.objects.filter(id=project.id).exists()
     assert not Task.objects.filter(project_id=project.id).exists()
     assert not retried_writes(caplog), retried_writes(caplog)
+
+
+def test_an_update_in_flight_makes_the_archiving_wait_and_commits_before_it(team):
+    project, task, owner, bob = team
+    # Holding the task makes bob's update wait with the project row share-locked for his write.
+    with transaction.atomic():
+        Task.objects.select_for_update().get(id=task.id)
+        update = InThread(lambda: bob.patch(task_url(task), {"title": "Just in time"}, format="json"))
+        wait_for_lock_waiters(1)
+        archiving = InThread(lambda: owner.patch(project_url(project), {"archived": True}, format="json"))
+        wait_for_lock_waiters(2)
+
+    assert update.join().status_code == 200
+    assert archiving.join().status_code == 200
+    task.refresh_from_db()
+    project.refresh_from_db()
+    assert (task.title, project.archived) == ("Just in time", True)
+    late = bob.patch(task_url(task), {"title": "Too late"}, format="json")
+    assert late.status_code == 409
+
+
+def test_an_archiving_that_goes_first_refuses_the_update_waiting_on_it(team):
+    project, task, owner, bob = team
+    with transaction.atomic():
+        Project.objects.select_for_update(no_key=True).get(id=project.id)
+        archiving = InThread(lambda: owner.patch(project_url(project), {"archived": True}, format="json"))
+        wait_for_lock_waiters(1)
+        update = InThread(lambda: bob.patch(task_url(task), {"title": "Sneaked in"}, format="json"))
+        wait_for_lock_waiters(2)
+
+    assert archiving.join().status_code == 200
+    assert update.join().status_code == 409
+    task.refresh_from_db()
+    assert task.title == "Before"
