@@ -8,9 +8,11 @@
 #                             Job that makes the Secrets and for the rollouts, and
 #                             smoke-test both roles through their NodePorts
 #   deploy/deploy.sh down     delete the cluster and its data (asks first)
-#   deploy/deploy.sh production-secrets
-#                             write a first set of the production overlay's secret
-#                             files, once (kind needs none: they are made in the cluster)
+#   deploy/deploy.sh app-secrets NAMESPACE
+#                             staging or production: create whichever of the
+#                             application's Secrets is missing in NAMESPACE of
+#                             kubectl's current context, with random values, and
+#                             keep the rest (kind's are made in the cluster)
 #
 # Re-running `up` is safe: it updates in place, and pods restart only when the
 # image or their configuration changed.
@@ -32,8 +34,6 @@ IMAGE_NAME=taskmanager
 IMAGE=$IMAGE_NAME
 UI_URL=http://localhost:30080
 API_URL=http://localhost:30081
-# What `production-secrets` writes (lib/secret-files.sh).
-PRODUCTION_SECRETS=$ROOT/kustomize/overlays/production/.secrets
 
 # shellcheck source=lib/tools.sh
 source "$ROOT/deploy/lib/tools.sh"
@@ -41,13 +41,11 @@ source "$ROOT/deploy/lib/tools.sh"
 source "$ROOT/deploy/lib/image.sh"
 # shellcheck source=lib/cluster-secrets.sh
 source "$ROOT/deploy/lib/cluster-secrets.sh"
-# shellcheck source=lib/secret-files.sh
-source "$ROOT/deploy/lib/secret-files.sh"
 # shellcheck source=lib/smoke.sh
 source "$ROOT/deploy/lib/smoke.sh"
 
 usage() {
-    sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # --- cluster -----------------------------------------------------------------------
@@ -135,9 +133,12 @@ main() {
     case "${1:-up}" in
         up) up ;;
         down) down ;;
-        production-secrets)
-            ensure_secret_files "$PRODUCTION_SECRETS"
-            log "secret files in ${PRODUCTION_SECRETS#"$ROOT"/}"
+        app-secrets)
+            [[ $# -eq 2 && -n $2 ]] || {
+                usage >&2
+                exit 2
+            }
+            ensure_app_secrets "$2"
             ;;
         -h | --help | help) usage ;;
         *)

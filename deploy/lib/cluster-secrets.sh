@@ -3,9 +3,10 @@
 # (kustomize/components/in-cluster-secrets) makes each missing one. This waits
 # for it, reads the admin's password for the smoke test and the summary, and
 # carries the Secrets of a cluster deployed before that over to their fixed
-# names.
+# names. `app-secrets` makes staging's and production's with the Job's script.
 
 SECRETS_JOB=taskmanager-secrets
+SECRETS_SCRIPT=$ROOT/kustomize/components/in-cluster-secrets/create_secrets.py
 CLUSTER_SECRETS=(postgres-credentials taskmanager-api-secrets taskmanager-ui-secrets taskmanager-admin-password)
 
 # A cluster deployed when these Secrets came from files holds them under
@@ -64,4 +65,25 @@ admin_username() {
 admin_password() {
     kube get secret taskmanager-admin-password --namespace "$NAMESPACE" \
         --output 'jsonpath={.data.password}' | base64 -d
+}
+
+# `deploy.sh app-secrets NAMESPACE`: of staging's or production's Secrets
+# (docs/PRODUCTION.md, Secrets in staging and production), the three that hold
+# nothing but random keys: the two roles' and the admin's password. The secrets
+# Job's own script makes them, as it does kind's, but from here through kubectl
+# and without the database's (CloudNativePG's Secret, or yours, holds its URL).
+# The context is kubectl's current one, not kind's, and is named first.
+ensure_app_secrets() {
+    local target=$1 context
+    KUBECTL=$(pick_kubectl)
+    if [[ -z $KUBECTL ]] || ! command -v "$KUBECTL" >/dev/null 2>&1; then
+        die "kubectl is missing (https://kubernetes.io/docs/tasks/tools/)"
+    fi
+    command -v python3 >/dev/null 2>&1 || die "python3 is missing; it runs ${SECRETS_SCRIPT#"$ROOT"/}"
+    context=$("$KUBECTL" config current-context) || die "kubectl has no current context"
+    log "creating the missing application Secrets in namespace $target of context $context"
+    KUBECTL=$KUBECTL python3 -I "$SECRETS_SCRIPT" --namespace "$target" >&2 ||
+        die "not all of them exist (above); see docs/PRODUCTION.md, Secrets in staging and production"
+    log "the admin's password: $KUBECTL --namespace $target get secret taskmanager-admin-password" \
+        "--output jsonpath='{.data.password}' | base64 -d"
 }

@@ -5,6 +5,7 @@ through one ``environ.Env``; what differs between the two roles is read from
 the role's row of ``roles.ROLE_TABLE`` (picked by ``TASKMANAGER_ROLE``).
 """
 
+import copy
 import logging
 from pathlib import Path
 
@@ -82,21 +83,43 @@ TEMPLATES = [
 READINESS_CHECKS = ROLE_PROFILE.readiness_checks
 
 # --- Database: only the API role has one ---------------------------------------
+
+
+def _url_setting(name: str, default: str = "") -> str:
+    """The URL in NAME, or in the file NAME_FILE names (a mounted Secret's key,
+    such as CloudNativePG's `<cluster>-app` Secret's `uri`), which wins."""
+    path = env.str(f"{name}_FILE", default="")
+    if not path:
+        return env.str(name, default=default)
+    try:
+        return Path(path).read_text().strip()
+    except OSError as error:
+        raise ImproperlyConfigured(f"{name}_FILE={path}: {error.strerror}") from None
+
+
 if ROLE_PROFILE.has_database:
     DATABASES = {
-        "default": env.db(
-            "DATABASE_URL",
-            default=f"sqlite:///{BASE_DIR / 'data' / 'taskmanager.sqlite3'}",
+        "default": env.db_url_config(
+            _url_setting("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'data' / 'taskmanager.sqlite3'}")
         )
     }
-    # Read-only requests read here when set (config/read_replica.py).
-    DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+    # Read-only requests read here when set (config/read_replica.py): a URL of
+    # its own, or the primary's database and credentials on another host (a
+    # CloudNativePG cluster's `-ro` Service takes the `-rw` one's credentials).
+    DATABASE_REPLICA_URL = _url_setting("DATABASE_REPLICA_URL")
+    DATABASE_REPLICA_HOST = env.str("DATABASE_REPLICA_HOST", default="")
+    replica = None
+    if DATABASE_REPLICA_URL and DATABASE_REPLICA_HOST:
+        raise ImproperlyConfigured("Set DATABASE_REPLICA_URL or DATABASE_REPLICA_HOST, not both.")
     if DATABASE_REPLICA_URL:
-        DATABASES["replica"] = {
-            **env.db_url_config(DATABASE_REPLICA_URL),
-            # Tests create one database; the replica alias reads that same one.
-            "TEST": {"MIRROR": "default"},
-        }
+        replica = env.db_url_config(DATABASE_REPLICA_URL)
+    elif DATABASE_REPLICA_HOST:
+        if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured("DATABASE_REPLICA_HOST needs a PostgreSQL DATABASE_URL.")
+        replica = {**copy.deepcopy(DATABASES["default"]), "HOST": DATABASE_REPLICA_HOST}
+    if replica:
+        # Tests create one database; the replica alias reads that same one.
+        DATABASES["replica"] = {**replica, "TEST": {"MIRROR": "default"}}
         DATABASE_ROUTERS = ["taskmanager.config.read_replica.ReplicaRouter"]
     for database in DATABASES.values():
         database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)

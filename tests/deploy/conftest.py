@@ -1,6 +1,6 @@
 import pytest
 
-from tests.deploy.manifests import KUBECTL, OVERLAYS, Rendering, render
+from tests.deploy.manifests import KUBECTL, RENDERINGS, Rendering, render, rendering_database
 
 
 @pytest.fixture(scope="session")
@@ -12,9 +12,30 @@ def kubectl_available():
 
 @pytest.fixture(scope="session")
 def renderings(kubectl_available, tmp_path_factory) -> dict[str, Rendering]:
-    return {overlay: render(overlay, tmp_path_factory.mktemp(overlay)) for overlay in OVERLAYS}
+    """Every overlay as committed, and with each other database component it supports."""
+    return {name: render(name, tmp_path_factory.mktemp(name.replace("+", "-"))) for name in RENDERINGS}
 
 
-@pytest.fixture(params=OVERLAYS)
+@pytest.fixture(params=RENDERINGS)
 def rendering(request, renderings) -> Rendering:
+    return renderings[request.param]
+
+
+def _with_database(database: str) -> list[str]:
+    return [name for name in RENDERINGS if rendering_database(name) == database]
+
+
+@pytest.fixture(params=_with_database("in-cluster-postgres"))
+def in_cluster_postgres(request, renderings) -> Rendering:
+    """The renderings whose PostgreSQL is the StatefulSet of components/in-cluster-postgres."""
+    return renderings[request.param]
+
+
+@pytest.fixture(params=_with_database("cloudnative-pg"))
+def cloudnative_pg(request, renderings) -> Rendering:
+    return renderings[request.param]
+
+
+@pytest.fixture(params=_with_database("external-database"))
+def external_database(request, renderings) -> Rendering:
     return renderings[request.param]

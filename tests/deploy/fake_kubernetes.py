@@ -103,9 +103,19 @@ class FakeKubernetes:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeKubernetes
 
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":  # kubectl streams a file
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+        body = b""
+        while size := int(self.rfile.readline().split(b";")[0], 16):
+            body += self.rfile.read(size)
+            self.rfile.readline()
+        self.rfile.readline()  # after the last chunk
+        return body
+
     def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._body()
         code, payload = self.fake.handle(self.command, self.path, self.headers.get("Authorization", ""), body)
         encoded = json.dumps(payload).encode()
         self.send_response(code)

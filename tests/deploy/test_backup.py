@@ -1,7 +1,9 @@
-"""The nightly backup: a CronJob in every overlay that runs pg-backup.sh's
-`dump` and then its `prune` on the claim taskmanager-backups, reaches only
-PostgreSQL, and (production) uploads to object storage; and the script's
-failures and retention, run for real against the test PostgreSQL.
+"""The nightly backup of the in-cluster PostgreSQL: a CronJob wherever that
+component is used (kind) that runs pg-backup.sh's `dump` and then its `prune`
+on the claim taskmanager-backups and reaches only PostgreSQL; none where
+CloudNativePG or a managed database keeps the backups (staging, production:
+test_database.py); and the script's failures and retention, run for real
+against the test PostgreSQL.
 
 The restore drill is tests/deploy/test_backup_restore.py."""
 
@@ -20,16 +22,23 @@ from tests.deploy.manifests import (
     container_environment,
     pod_labels,
     pod_spec,
+    rendering_database,
     selects,
 )
-from tests.deploy.test_policies import API, DATABASE, UI, allowed
+from tests.deploy.network import allowed, applies_to
+from tests.deploy.test_policies import API, DATABASE, UI
 from tests.deploy.test_redis import REDIS
 from tests.prerequisites import unavailable
 
-SCRIPT = KUSTOMIZE / "base" / "backup" / "pg-backup.sh"
-UPLOAD_SCRIPT = KUSTOMIZE / "components" / "backup-s3" / "s3-upload.sh"
+SCRIPT = KUSTOMIZE / "components" / "in-cluster-postgres" / "backup" / "pg-backup.sh"
 CRONJOB, CLAIM = "taskmanager-backup", "taskmanager-backups"
 DAY = 24 * 60 * 60
+
+
+@pytest.fixture
+def rendering(in_cluster_postgres):
+    """Here: each rendering whose PostgreSQL is components/in-cluster-postgres."""
+    return in_cluster_postgres
 
 
 def cronjob(rendering) -> dict:
@@ -44,7 +53,7 @@ def container(rendering, name: str) -> dict:
 # --- the manifests -------------------------------------------------------------------
 
 
-def test_every_overlay_backs_up_nightly_one_run_at_a_time(rendering):
+def test_the_in_cluster_database_is_backed_up_nightly_one_run_at_a_time(rendering):
     spec = cronjob(rendering)["spec"]
     minute, hour, *every_day = spec["schedule"].split()
     assert every_day == ["*", "*", "*"] and minute.isdigit() and hour.isdigit()
@@ -119,9 +128,7 @@ def test_the_backup_reaches_postgres_and_nothing_reaches_it(rendering):
     assert not allowed(rendering, backup, redis, 6379)
     assert not allowed(rendering, ui, database, 5432)
     assert not allowed(rendering, None, database, 5432)
-    covering = [
-        p for p in rendering.of_kind("NetworkPolicy") if selects(p["spec"]["podSelector"], pod_labels(backup))
-    ]
+    covering = [p for p in rendering.of_kind("NetworkPolicy") if applies_to(p, backup)]
     for policy in covering:
         assert not policy["spec"].get("ingress"), policy["metadata"]["name"]
     # It finds the database by name: the cluster DNS is allowed.
@@ -129,35 +136,22 @@ def test_the_backup_reaches_postgres_and_nothing_reaches_it(rendering):
     assert {"protocol": "UDP", "port": 53} in dns
 
 
-def test_production_uploads_each_dump_to_object_storage_and_kind_does_not(renderings):
-    kind, production = renderings["kind"], renderings["production"]
-    assert [c["name"] for c in pod_spec(cronjob(kind))["containers"]] == ["prune"]
-    upload = container(production, "upload")
-    assert upload["command"] == ["bash", "/scripts/s3-upload.sh"]
-    spec = pod_spec(cronjob(production))
-    volumes = {v["name"]: v for v in spec["volumes"]}
-    mounts = {m["mountPath"]: m for m in upload["volumeMounts"]}
-    script = volumes[mounts["/scripts"]["name"]]["configMap"]["name"]
-    assert production.configmap_data(script)["s3-upload.sh"] == UPLOAD_SCRIPT.read_text()
-    environment = container_environment(production, cronjob(production), upload)
-    assert environment["BACKUP_S3_BUCKET"] and environment["AWS_ENDPOINT_URL"].startswith("https://")
-    # The key is a file from the Secret the overlay generates, never a variable.
-    credentials = Path(environment["AWS_SHARED_CREDENTIALS_FILE"])
-    volume = volumes[mounts[str(credentials.parent)]["name"]]
-    data = production.secret_data(volume["secret"]["secretName"])
-    assert data[credentials.name] == production.secret_files["backup-s3-credentials"]
-    assert mounts[environment["BACKUP_DIR"]]["readOnly"] is True
-    (policy,) = [p for p in production.of_kind("NetworkPolicy") if p["metadata"]["name"].endswith("upload")]
-    assert [p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]] == [443]
-    assert not [p for p in kind.of_kind("NetworkPolicy") if p["metadata"]["name"].endswith("upload")]
-
-
-def test_production_keeps_more_nights(renderings):
-    days = {
-        name: int(container_environment(r, cronjob(r), container(r, "dump"))["BACKUP_KEEP_DAYS"])
-        for name, r in renderings.items()
-    }
-    assert days["production"] > days["kind"]
+@pytest.mark.parametrize("database", ["cloudnative-pg", "external-database"])
+def test_no_dump_runs_where_the_database_backs_itself_up(renderings, database):
+    """CloudNativePG archives WAL and takes base backups to object storage
+    (test_database.py); a managed database is its provider's to back up. A
+    pg_dump CronJob there would have no postgres-config, no password file and
+    no claim beside the database to write to."""
+    for name, rendering in renderings.items():
+        if rendering_database(name) != database:
+            continue
+        assert not rendering.of_kind("CronJob"), name
+        assert CLAIM not in {c["metadata"]["name"] for c in rendering.of_kind("PersistentVolumeClaim")}, name
+        components = {
+            p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/component")
+            for p in rendering.of_kind("NetworkPolicy")
+        }
+        assert "backup" not in components, name
 
 
 # --- the script, for real ---------------------------------------------------------------

@@ -27,7 +27,7 @@ from tests.deploy.test_backup import require_tools
 from tests.processes import api_env, manage
 from tests.settings import POSTGRES_URL
 
-SCRIPT_DIR = KUSTOMIZE / "base" / "backup"
+SCRIPT_DIR = KUSTOMIZE / "components" / "in-cluster-postgres" / "backup"
 # The options the runbook restores with (docs/KUBERNETES.md).
 RESTORE_OPTIONS = ["--no-owner", "--exit-on-error", "--single-transaction"]
 POPULATE = """

@@ -59,6 +59,16 @@ def test_an_existing_api_env_without_a_forwarding_key_gives_the_new_ui_none(scri
     assert not script.conflicts({**existing, **created})
 
 
+def test_without_a_database_only_the_application_secrets_are_planned(script):
+    """Where the API reads its URL from another Secret (DATABASE_URL_FILE)."""
+    assert script.Database.from_environment({"DATABASE_URL_FILE": "/etc/taskmanager/database/uri"}) is None
+    created = script.plan({}, None)
+    assert list(created) == list(script.APPLICATION_NAMES)
+    assert "postgres-credentials" not in script.APPLICATION_NAMES
+    api, ui = env(created["taskmanager-api-secrets"]["env"]), env(created["taskmanager-ui-secrets"]["env"])
+    assert set(api) == {"SECRET_KEY", FORWARDING} and api[FORWARDING] == ui[FORWARDING]
+
+
 def test_conflicts_are_named(script):
     existing = {
         "postgres-credentials": {"password": "one"},
@@ -246,8 +256,9 @@ def test_the_api_server_certificate_is_verified(kind, fake, certificate, tmp_pat
                 "KUBERNETES_SERVICE_HOST": "127.0.0.1",
                 "KUBERNETES_SERVICE_PORT": str(port),
                 "SERVICE_ACCOUNT_DIR": str(account),
-                "POSTGRES_USER": "u",
-                "POSTGRES_DB": "d",
+                "PGHOST": "postgres",
+                "PGUSER": "u",
+                "PGDATABASE": "d",
             },
             capture_output=True,
             text=True,

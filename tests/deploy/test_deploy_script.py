@@ -3,8 +3,7 @@ missing tool, tags each build by its content and applies the kind overlay with
 that tag once (no patch afterwards), waits for the Job that makes the Secrets,
 carries an older deploy's generated Secrets over to their fixed names, smoke-
 tests with the admin's password from the cluster, and writes a podman archive
-under the name the kubelet looks up. (`production-secrets`:
-test_production_secret_files.py.)"""
+under the name the kubelet looks up. (`app-secrets`: test_app_secrets.py.)"""
 
 import base64
 import json
@@ -79,7 +78,7 @@ def test_names_every_missing_tool(tmp_path):
         assert f"- {tool}" in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("action", ["explode", "secrets"])
+@pytest.mark.parametrize("action", ["explode", "secrets", "production-secrets"])
 def test_rejects_an_unknown_action(action):
     result = subprocess.run(["bash", str(SCRIPT), action], capture_output=True, text=True, check=False)
     assert result.returncode == 2

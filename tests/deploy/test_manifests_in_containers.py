@@ -37,6 +37,7 @@ from tests.deploy.manifests import (
     Rendering,
     all_containers,
     container_environment,
+    env_value,
     is_app_image,
     pod_spec,
 )
@@ -141,7 +142,10 @@ class PodRunner:
         plain: dict[str, str] = {}
         for source in container.get("envFrom", []):
             plain.update(self.rendering.configmap_data(source["configMapRef"]["name"]))
-        plain.update({v["name"]: v["value"] for v in container.get("env", [])})
+        for variable in container.get("env", []):
+            value = env_value(self.rendering, container, variable)
+            if value is not None:
+                plain[variable["name"]] = value
         plain.update({k: v for k, v in self.overrides.items() if k in plain})
         options += [f"--env={k}={v}" for k, v in plain.items()]
         options += self.secret_mounts(container)

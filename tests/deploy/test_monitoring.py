@@ -1,5 +1,5 @@
 """Metrics in the manifests: each role's metrics port, who may scrape it, the
-monitoring component (kind-monitoring) and the PodMonitor (production).
+monitoring component (kind-monitoring) and the PodMonitor (staging, production).
 
 The network-policy side of "only Prometheus scrapes" is in test_policies.py
 (test_only_the_intended_connections_are_allowed), for every overlay.
@@ -12,6 +12,7 @@ import yaml
 
 from tests.deploy.manifests import (
     KUSTOMIZE,
+    RENDERINGS,
     SECRETS_JOB,
     container_environment,
     container_ports,
@@ -19,7 +20,8 @@ from tests.deploy.manifests import (
     pod_spec,
     selects,
 )
-from tests.deploy.test_policies import API, UI, allowed
+from tests.deploy.network import allowed
+from tests.deploy.test_policies import API, UI
 
 DASHBOARD = KUSTOMIZE / "components" / "monitoring" / "grafana" / "taskmanager-dashboard.json"
 MONITORING = "monitoring"
@@ -218,16 +220,26 @@ def test_the_component_adds_only_the_monitoring_namespace_and_prometheus_s_role(
     }
 
 
-# --- production: the Prometheus Operator's PodMonitor ----------------------------------
+# --- staging and production: the Prometheus Operator's PodMonitor ----------------------
+
+WITH_THE_OPERATOR = ("staging", "production")
 
 
-def test_the_podmonitor_scrapes_both_roles_as_the_kind_scrape_config_does(renderings):
-    production = renderings["production"]
-    (monitor,) = production.of_kind("PodMonitor")
-    api, ui = production.workload(API), production.workload(UI)
+def test_only_the_operator_overlays_render_a_podmonitor(renderings):
+    for name, rendering in renderings.items():
+        expected = 1 if name.partition("+")[0] in WITH_THE_OPERATOR else 0
+        assert len(rendering.of_kind("PodMonitor")) == expected, name
+
+
+@pytest.mark.parametrize("name", [n for n in RENDERINGS if n.partition("+")[0] in WITH_THE_OPERATOR])
+def test_the_podmonitor_scrapes_both_roles_as_the_kind_scrape_config_does(renderings, name):
+    rendering = renderings[name]
+    (monitor,) = rendering.of_kind("PodMonitor")
+    api, ui = rendering.workload(API), rendering.workload(UI)
     assert monitor["metadata"]["namespace"] == api["metadata"]["namespace"]
     spec = monitor["spec"]
-    selected = [w for w in production.workloads() if selects(spec["selector"], pod_labels(w))]
+    # Not the database's instances either (CloudNativePG's pods).
+    selected = [p for p in rendering.pods() if selects(spec["selector"], pod_labels(p))]
     assert sorted(w["metadata"]["name"] for w in selected) == sorted([API, UI])
     (endpoint,) = spec["podMetricsEndpoints"]
     assert all(endpoint["port"] in container_ports(w) for w in (api, ui))

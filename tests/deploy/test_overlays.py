@@ -1,6 +1,7 @@
 """What each environment promises: kind is local and reached through NodePorts
-that deploy/kind-config.yaml publishes; production comes in through a TLS
-Ingress with secure cookies."""
+that deploy/kind-config.yaml publishes; staging and production come in through
+HTTPRoutes on a Gateway that ends TLS, with secure cookies, and staging is a
+smaller production in a namespace of its own."""
 
 import re
 
@@ -14,7 +15,9 @@ from tests.deploy.manifests import (
     is_app_image,
     kind_node_image,
     pod_spec,
+    rendering_database,
 )
+from tests.deploy.network import allowed, host, pod_in
 
 KIND_NODE_PORTS = {"taskmanager-ui": 30080, "taskmanager-api": 30081}
 
@@ -27,6 +30,11 @@ def kind(renderings):
 @pytest.fixture
 def production(renderings):
     return renderings["production"]
+
+
+@pytest.fixture
+def staging(renderings):
+    return renderings["staging"]
 
 
 def node_ports(rendering) -> dict[str, int]:
@@ -82,46 +90,142 @@ def test_production_has_no_node_ports_and_pulls_from_the_registry_by_tag(product
                 assert re.fullmatch(r"registry\.example\.com/taskmanager:\d+\.\d+\.\d+", container["image"])
 
 
-def test_production_ingress_serves_both_roles_over_tls(production):
-    (ingress,) = production.of_kind("Ingress")
-    assert ingress["apiVersion"] == "networking.k8s.io/v1"
-    rule_hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
-    tls_hosts = {host for tls in ingress["spec"]["tls"] for host in tls["hosts"]}
-    assert rule_hosts <= tls_hosts
+@pytest.fixture(params=["staging", "production"])
+def public(request, renderings):
+    """The overlays served through a Gateway (components/gateway-api)."""
+    return renderings[request.param]
+
+
+def routes(rendering) -> list[dict]:
+    return rendering.custom_resources("gateway.networking.k8s.io/v1", "HTTPRoute")
+
+
+def serving_routes(rendering) -> list[dict]:
+    return [r for r in routes(rendering) if any(rule.get("backendRefs") for rule in r["spec"]["rules"])]
+
+
+def environment_of(rendering, name: str) -> dict[str, str]:
+    workload = rendering.workload(name)
+    return container_environment(rendering, workload, pod_spec(workload)["containers"][0])
+
+
+def test_no_ingress_controller_annotations_or_ingress_remain(public):
+    assert not public.of_kind("Ingress")
+    for obj in public.objects:
+        for key in obj["metadata"].get("annotations", {}):
+            assert "ingress.kubernetes.io" not in key, (obj["kind"], key)
+
+
+def test_both_roles_are_routed_through_the_gateways_https_listener(public):
     backends = set()
-    for rule in ingress["spec"]["rules"]:
-        for path in rule["http"]["paths"]:
-            service = production.get("Service", path["backend"]["service"]["name"])
-            port_names = {p["name"] for p in service["spec"]["ports"]}
-            assert path["backend"]["service"]["port"]["name"] in port_names
-            backends.add(service["metadata"]["name"])
-            # Each public host is allowed by the role behind it.
-            workload = production.workload(service["metadata"]["name"])
-            environment = container_environment(production, workload, pod_spec(workload)["containers"][0])
-            assert rule["host"] in environment["ALLOWED_HOSTS"].split(",")
-            assert f"https://{rule['host']}" in environment["CSRF_TRUSTED_ORIGINS"].split(",")
+    for route in serving_routes(public):
+        (parent,) = route["spec"]["parentRefs"]
+        assert (parent["group"], parent["kind"], parent["sectionName"]) == (
+            "gateway.networking.k8s.io",
+            "Gateway",
+            "https",
+        )
+        for rule in route["spec"]["rules"]:
+            for backend in rule["backendRefs"]:
+                service = public.get("Service", backend["name"])
+                assert backend["port"] in {p["port"] for p in service["spec"]["ports"]}
+                backends.add(backend["name"])
+                # Each public host is allowed by the role behind it.
+                environment = environment_of(public, backend["name"])
+                for hostname in route["spec"]["hostnames"]:
+                    assert hostname in environment["ALLOWED_HOSTS"].split(",")
+                    assert f"https://{hostname}" in environment["CSRF_TRUSTED_ORIGINS"].split(",")
     assert backends == set(KIND_NODE_PORTS)
 
 
-def test_production_cookies_are_secure_and_https_is_recognised(production):
+def test_plain_http_only_redirects_to_https(public):
+    serving = serving_routes(public)
+    (redirect,) = [r for r in routes(public) if r not in serving]
+    (parent,) = redirect["spec"]["parentRefs"]
+    (https_parent,) = {tuple(sorted(r["spec"]["parentRefs"][0].items())) for r in serving}
+    assert {**dict(https_parent), "sectionName": "http"} == parent
+    assert sorted(redirect["spec"]["hostnames"]) == sorted(h for r in serving for h in r["spec"]["hostnames"])
+    (rule,) = redirect["spec"]["rules"]
+    assert "backendRefs" not in rule
+    (only,) = rule["filters"]
+    assert only == {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
+
+
+def test_only_the_gateways_proxies_and_the_ui_reach_the_roles(public):
+    """The proxies run in the Gateway's namespace (docs/PRODUCTION.md, The way in)."""
+    (namespace,) = {p["namespace"] for r in routes(public) for p in r["spec"]["parentRefs"]}
+    proxy, api, ui = pod_in(namespace), public.workload("taskmanager-api"), public.workload("taskmanager-ui")
+    for role in (api, ui):
+        assert allowed(public, proxy, role, 8000)
+        assert not allowed(public, proxy, role, 9000)
+        for stranger in (pod_in("default"), pod_in("ingress-nginx"), host("203.0.113.7")):
+            assert not allowed(public, stranger, role, 8000)
+    assert allowed(public, ui, api, 8000)
+
+
+def test_public_cookies_are_secure_and_https_is_recognised(public):
     for name in KIND_NODE_PORTS:
-        workload = production.workload(name)
-        environment = container_environment(production, workload, pod_spec(workload)["containers"][0])
+        environment = environment_of(public, name)
         assert environment["SECURE_COOKIES"] == "true"
         assert environment["TRUST_X_FORWARDED_PROTO"] == "true"
         assert int(environment["SECURE_HSTS_SECONDS"]) > 0
 
 
-def test_production_is_larger_than_kind(kind, production):
-    def memory_mi(rendering, name):
-        (container,) = pod_spec(rendering.workload(name))["containers"]
-        value = container["resources"]["limits"]["memory"]
-        return int(value[:-2]) * (1024 if value.endswith("Gi") else 1)
+def database_memory_mi(rendering) -> int:
+    """The memory limit of one database instance, in MiB."""
+    clusters = rendering.custom_resources("postgresql.cnpg.io/v1", "Cluster")
+    if clusters:
+        (cluster,) = clusters
+        return _mebibytes(cluster["spec"]["resources"]["limits"]["memory"])
+    (container,) = pod_spec(rendering.workload("postgres"))["containers"]
+    return _mebibytes(container["resources"]["limits"]["memory"])
 
-    for name in (*KIND_NODE_PORTS, "postgres"):
-        assert memory_mi(production, name) > memory_mi(kind, name)
+
+def role_memory_mi(rendering, name: str) -> int:
+    (container,) = pod_spec(rendering.workload(name))["containers"]
+    return _mebibytes(container["resources"]["limits"]["memory"])
+
+
+def _mebibytes(value: str) -> int:
+    return int(value[:-2]) * (1024 if value.endswith("Gi") else 1)
+
+
+def hpa(rendering, name: str) -> dict:
+    return rendering.get("HorizontalPodAutoscaler", name)["spec"]
+
+
+def test_production_is_larger_than_kind(kind, production):
+    for name in KIND_NODE_PORTS:
+        assert role_memory_mi(production, name) > role_memory_mi(kind, name)
+        assert hpa(production, name)["minReplicas"] > hpa(kind, name)["minReplicas"]
+    assert database_memory_mi(production) > database_memory_mi(kind)
+
+
+def test_staging_is_production_smaller_in_a_namespace_of_its_own(kind, staging, production):
+    (namespace,) = staging.of_kind("Namespace")
+    assert namespace["metadata"]["name"] == "task-manager-staging"
+    assert rendering_database("staging") == rendering_database("production")
+    images = {
+        r.overlay: {c["image"] for c in all_containers(r.workload("taskmanager-api"))}
+        for r in (staging, production)
+    }
+    assert images["staging"] == images["production"]
     for name in KIND_NODE_PORTS:
         assert (
-            production.get("HorizontalPodAutoscaler", name)["spec"]["minReplicas"]
-            > kind.get("HorizontalPodAutoscaler", name)["spec"]["minReplicas"]
+            hpa(kind, name)["maxReplicas"]
+            <= hpa(staging, name)["maxReplicas"]
+            < hpa(production, name)["maxReplicas"]
         )
+    (small,), (large,) = (
+        r.custom_resources("postgresql.cnpg.io/v1", "Cluster") for r in (staging, production)
+    )
+    assert 2 <= small["spec"]["instances"] < large["spec"]["instances"]
+    assert database_memory_mi(staging) < database_memory_mi(production)
+    # Its backups never land in production's folder.
+    (staging_store,), (production_store,) = (
+        r.custom_resources("barmancloud.cnpg.io/v1", "ObjectStore") for r in (staging, production)
+    )
+    assert (
+        staging_store["spec"]["configuration"]["destinationPath"]
+        != (production_store["spec"]["configuration"]["destinationPath"])
+    )

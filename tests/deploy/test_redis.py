@@ -8,7 +8,8 @@ shows the database cache losing increments that race, and Redis losing none.
 from urllib.parse import urlparse
 
 from tests.deploy.manifests import container_environment, pod_labels, pod_spec, selects
-from tests.deploy.test_policies import API, DATABASE, UI, allowed, service_url_target
+from tests.deploy.network import allowed, database_pods
+from tests.deploy.test_policies import API, UI, service_url_target
 
 REDIS = "taskmanager-redis"
 REDIS_PORT = 6379
@@ -43,12 +44,14 @@ def test_the_api_counts_its_limits_in_the_redis_service(rendering):
 
 
 def test_only_the_api_reaches_redis(rendering):
-    api, ui, database, redis = (rendering.workload(n) for n in (API, UI, DATABASE, REDIS))
+    api, ui, redis = (rendering.workload(n) for n in (API, UI, REDIS))
+    databases = database_pods(rendering)
     assert allowed(rendering, api, redis, REDIS_PORT)
     assert not allowed(rendering, ui, redis, REDIS_PORT)
-    assert not allowed(rendering, database, redis, REDIS_PORT)
+    for database in databases:
+        assert not allowed(rendering, database, redis, REDIS_PORT)
     assert not allowed(rendering, None, redis, REDIS_PORT)
-    for target in (api, ui, database):
+    for target in (api, ui, *databases):
         assert not allowed(rendering, redis, target, 8000)
         assert not allowed(rendering, redis, target, 5432)
 

@@ -1,15 +1,14 @@
-"""Every overlay renders, and every object it renders is valid for the cluster's
-Kubernetes version (that of the pinned kind node image), strictly: unknown
-fields fail, and so does any object for which no schema exists.
+"""Every overlay renders (as committed and with each other database component),
+and every object it renders is valid for the cluster's Kubernetes version
+(that of the pinned kind node image), strictly: unknown fields fail, and so
+does any object for which no schema exists. Built-in kinds are checked by
+kubernetes-validate; the custom resources (CloudNativePG, Barman Cloud,
+Gateway API, the Prometheus Operator's PodMonitor) by the schemas in
+schemas/ (crds.py)."""
 
-kubernetes-validate knows Kubernetes' own kinds only. The one custom resource
-rendered, the Prometheus Operator's PodMonitor (production), is checked as
-strictly against a schema written down here from the operator's CRD, for the
-fields this project uses (schemas/podmonitor-v1.json).
-"""
-
-import json
+import copy
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,22 +19,17 @@ import pytest
 import yaml
 from kubernetes_validate.utils import SchemaNotFoundError
 
+from tests.deploy.crds import CUSTOM_KINDS, SCHEMAS, CustomSchemaNotFoundError, is_custom, validate_custom
 from tests.deploy.manifests import (
+    DATABASE_COMPONENTS,
     KUBECTL,
     KUSTOMIZE,
     OVERLAYS,
     kubernetes_version,
     kustomize_build,
-    secret_file_readers,
+    rendering_database,
+    uses_secret_files,
 )
-
-SCHEMAS = Path(__file__).parent / "schemas"
-# Custom resources: (apiVersion, kind) -> the schema written down for them.
-CUSTOM_SCHEMAS = {("monitoring.coreos.com/v1", "PodMonitor"): SCHEMAS / "podmonitor-v1.json"}
-
-
-def is_custom(obj: dict) -> bool:
-    return (obj.get("apiVersion"), obj.get("kind")) in CUSTOM_SCHEMAS
 
 
 def validate(obj: dict) -> None:
@@ -43,13 +37,13 @@ def validate(obj: dict) -> None:
 
     The kubernetes-validate command line only warns about an unknown kind and
     exits 0; its library raises SchemaNotFoundError instead, which is what a
-    typo in a kind or apiVersion must do here.
+    typo in a kind or apiVersion must do here. A custom resource goes to its
+    own schema (crds.py), which fails the same two ways.
     """
     if is_custom(obj):
-        schema = json.loads(CUSTOM_SCHEMAS[(obj["apiVersion"], obj["kind"])].read_text())
-        jsonschema.Draft202012Validator(schema).validate(obj)
-        return
-    kubernetes_validate.validate(obj, kubernetes_version(), strict=True)
+        validate_custom(obj, kubernetes_version())
+    else:
+        kubernetes_validate.validate(obj, kubernetes_version(), strict=True)
 
 
 def test_kubectl_is_the_pinned_one_and_in_skew_with_the_cluster(kubectl_available):
@@ -63,20 +57,27 @@ def test_kubectl_is_the_pinned_one_and_in_skew_with_the_cluster(kubectl_availabl
 
 
 def test_overlays_exist():
-    assert {"kind", "production"} <= set(OVERLAYS)
+    assert {"kind", "staging", "production"} <= set(OVERLAYS)
 
 
-def test_rendering_needs_the_secret_files(kubectl_available):
-    """Without the ignored secret files an overlay that generates its Secrets
-    from them refuses to render, rather than deploying with empty or default
-    secrets. (kind's Secrets are made in the cluster: test_secrets_job.py.)"""
+def test_every_overlay_uses_exactly_one_database_component():
     for overlay in OVERLAYS:
-        readers = secret_file_readers(overlay)
-        if not readers or any((directory / ".secrets").exists() for directory in readers):
-            continue  # a developer's real files; the temp-copy renderings cover the rest
-        result = kustomize_build(KUSTOMIZE / "overlays" / overlay)
-        assert result.returncode != 0
-        assert ".secrets" in result.stderr
+        assert rendering_database(overlay) in DATABASE_COMPONENTS
+
+
+def test_every_overlay_renders_from_git_alone(kubectl_available, tmp_path):
+    """What Argo CD does (deploy/argocd): a clean checkout, no secret files, and
+    no Secret generated. kind's Secrets are made in the cluster by a Job
+    (test_secrets_job.py); staging's and production's by the user
+    (docs/PRODUCTION.md; test_database.py checks the list)."""
+    copy = tmp_path / "kustomize"
+    shutil.copytree(KUSTOMIZE, copy, ignore=shutil.ignore_patterns(".secrets"))
+    for overlay in OVERLAYS:
+        directory = copy / "overlays" / overlay
+        assert not uses_secret_files(directory), overlay
+        result = kustomize_build(directory)
+        assert result.returncode == 0, f"{overlay}: {result.stderr}"
+        assert not [o for o in yaml.safe_load_all(result.stdout) if o and o["kind"] == "Secret"], overlay
 
 
 def test_every_rendered_object_is_valid_for_the_cluster_version(rendering):
@@ -90,13 +91,16 @@ def test_every_rendered_object_is_valid_for_the_cluster_version(rendering):
     assert not failures, "\n".join(failures)
 
 
-def test_the_kubernetes_validate_command_passes_every_object(rendering, tmp_path):
+def test_the_kubernetes_validate_command_passes_every_built_in_object(rendering, tmp_path):
     """The same check through the command line, which must report every object
     as passed: it only warns (and exits 0) for an object it has no schema for.
-    Custom resources, which it has no schema for, are validate()'s alone."""
-    kubernetes_objects = [obj for obj in rendering.objects if not is_custom(obj)]
+    It is given the built-in kinds; the custom ones are the previous test's."""
+    built_in = [o for o in rendering.objects if not is_custom(o)]
+    assert [o for o in rendering.objects if is_custom(o)] == [
+        o for o in rendering.objects if (o["apiVersion"], o["kind"]) in CUSTOM_KINDS
+    ]
     manifest = tmp_path / "rendered.yaml"
-    manifest.write_text(yaml.safe_dump_all(kubernetes_objects))
+    manifest.write_text(yaml.safe_dump_all(built_in))
     command = Path(sys.prefix) / "bin" / "kubernetes-validate"
     result = subprocess.run(
         [str(command), "--strict", "--kubernetes-version", kubernetes_version(), str(manifest)],
@@ -107,10 +111,11 @@ def test_the_kubernetes_validate_command_passes_every_object(rendering, tmp_path
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert not [line for line in lines if not line.startswith("INFO ")], result.stdout
-    assert sum(" passed for resource " in line for line in lines) == len(kubernetes_objects)
+    assert sum(" passed for resource " in line for line in lines) == len(built_in)
 
 
 def test_only_stable_api_versions(rendering):
+    # (Argo CD's Application is v1alpha1, and in deploy/argocd, not in an overlay.)
     unstable = [
         f"{o['kind']} {o['apiVersion']}"
         for o in rendering.objects
@@ -147,6 +152,42 @@ def test_a_wrong_type_fails_validation(renderings):
         validate(broken)
 
 
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        pytest.param(("spec", "instance"), 3, id="cluster-unknown-field"),
+        pytest.param(("spec", "primaryUpdateMethod"), "rolling", id="cluster-bad-enum"),
+        pytest.param(
+            ("spec", "postgresql", "parameters", "max_connections"), 250, id="parameter-not-a-string"
+        ),
+        pytest.param(("spec", "resources", "limit"), {"memory": "1Gi"}, id="core-type-inside-a-custom-one"),
+        pytest.param(("metadata", "lables"), {}, id="strict-object-meta"),
+    ],
+)
+def test_a_custom_resource_its_schema_rejects_fails_validation(renderings, path, value):
+    (cluster,) = [o for o in renderings["production"].objects if o["kind"] == "Cluster"]
+    broken = copy.deepcopy(cluster)
+    node = broken
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"kind": "Clusters"}, id="unknown-custom-kind"),
+        pytest.param({"apiVersion": "postgresql.cnpg.io/v2"}, id="unknown-custom-version"),
+    ],
+)
+def test_a_custom_resource_without_a_schema_fails_validation(renderings, change):
+    (cluster,) = [o for o in renderings["production"].objects if o["kind"] == "Cluster"]
+    with pytest.raises(CustomSchemaNotFoundError):
+        validate({**cluster, **change})
+
+
 def test_the_podmonitor_is_checked_against_its_schema(renderings):
     (monitor,) = renderings["production"].of_kind("PodMonitor")
     validate(monitor)
@@ -154,7 +195,21 @@ def test_the_podmonitor_is_checked_against_its_schema(renderings):
     for broken in (
         {**monitor, "spec": {**monitor["spec"], "podMetricEndpoints": []}},  # a typo in a field name
         {**monitor, "spec": {**monitor["spec"], "podMetricsEndpoints": [{**endpoint, "interval": "15 s"}]}},
-        {**monitor, "apiVersion": "monitoring.coreos.com/v1alpha1"},
+        {**monitor, "spec": {**monitor["spec"], "selector": {"matchLabel": {}}}},  # a core type, strictly
     ):
-        with pytest.raises((jsonschema.ValidationError, SchemaNotFoundError)):
+        with pytest.raises(jsonschema.ValidationError):
             validate(broken)
+    with pytest.raises(CustomSchemaNotFoundError):
+        validate({**monitor, "apiVersion": "monitoring.coreos.com/v1alpha1"})
+
+
+def test_every_custom_schema_names_its_sources():
+    for file_name in CUSTOM_KINDS.values():
+        header = (SCHEMAS / file_name).read_text().split("$schema:")[0]
+        assert "Source" in header and "https://" in header, file_name
+
+
+def test_every_custom_kind_and_database_component_is_rendered_somewhere(renderings):
+    rendered = {(o["apiVersion"], o["kind"]) for r in renderings.values() for o in r.objects}
+    assert set(CUSTOM_KINDS) - rendered == {("argoproj.io/v1alpha1", "Application")}  # test_argocd.py
+    assert {rendering_database(name) for name in renderings} == set(DATABASE_COMPONENTS)

@@ -4,6 +4,7 @@ checkout, the pods name the Secrets the Job makes, and the Job may do little.
 Its script: test_create_secrets.py."""
 
 import shutil
+from urllib.parse import urlparse
 
 import kubernetes_validate
 import pytest
@@ -12,6 +13,7 @@ from tests.deploy.manifests import (
     KUSTOMIZE,
     SECRETS_JOB,
     all_containers,
+    container_environment,
     is_app_image,
     kubernetes_version,
     kustomize_build,
@@ -153,3 +155,37 @@ def test_what_the_rendering_holds_is_what_the_job_would_make(kind):
     """The Secrets the other deploy tests read for kind come from the same plan."""
     again = secrets_job_creates(kind, {})
     assert [s["metadata"]["name"] for s in again] == [s["metadata"]["name"] for s in kind.cluster_secrets]
+
+
+@pytest.mark.parametrize("database", ["cloudnative-pg", "external-database"])
+def test_with_another_database_the_job_makes_no_database_secret(renderings, database):
+    """That component's Secret holds the API's URL (DATABASE_URL_FILE): the Job
+    makes the three application Secrets, and no password nobody would use."""
+    rendering = renderings[f"kind+{database}"]
+    script = secrets_job_script(rendering)
+    made = {s["metadata"]["name"]: s for s in secrets_job_creates(rendering, {})}
+    assert list(made) == list(script.APPLICATION_NAMES)
+    api = rendering.secret_data("taskmanager-api-secrets")["env"]
+    assert "DATABASE_URL=" not in api and "TASKMANAGER_FORWARDING_SECRET=" in api
+    (container,) = pod_spec(job(rendering))["containers"]
+    environment = container_environment(rendering, job(rendering), container)
+    assert environment["DATABASE_URL_FILE"].startswith("/etc/taskmanager/database/")
+    # The API still gets its URL: from the component's Secret, not the Job's.
+    api = rendering.workload(API)
+    url = container_environment(rendering, api, pod_spec(api)["containers"][0])["DATABASE_URL"]
+    assert url.startswith(("postgres://", "postgresql://"))
+
+
+def test_the_job_makes_the_url_of_the_database_the_api_waits_for(kind):
+    """In kind the Job's DATABASE_URL names the host, port, user and database
+    of taskmanager-database-config, where the API's first step waits."""
+    api = kind.workload(API)
+    (wait,) = [c for c in pod_spec(api)["initContainers"] if c["name"] == "wait-for-database"]
+    waits_for = container_environment(kind, api, wait)
+    url = urlparse(container_environment(kind, api, pod_spec(api)["containers"][0])["DATABASE_URL"])
+    assert (url.hostname, str(url.port), url.username, url.path.lstrip("/")) == (
+        waits_for["PGHOST"],
+        waits_for["PGPORT"],
+        waits_for["PGUSER"],
+        waits_for["PGDATABASE"],
+    )

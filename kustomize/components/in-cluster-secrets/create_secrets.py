@@ -10,18 +10,34 @@ database password, and both roles carry the same forwarding key.
     taskmanager-ui-secrets      env         SECRET_KEY (its own), TASKMANAGER_FORWARDING_SECRET
     taskmanager-admin-password  password    the first admin's password (ensure-admin only)
 
-Runs as the Job taskmanager-secrets (job.yaml) in the application image, with
-the standard library only, as the ServiceAccount taskmanager-secrets: it reads
-the API server's address from KUBERNETES_SERVICE_HOST/PORT and its token, CA
-and namespace from SERVICE_ACCOUNT_DIR. It prints names, never values.
-Exit status: 0 when all four exist, 1 otherwise (the Job then retries).
+The first one, and DATABASE_URL, only for the in-cluster PostgreSQL: where the
+API reads its URL from a file another Secret provides (DATABASE_URL_FILE is
+set: components/cloudnative-pg, components/external-database), that Secret
+holds the database's credentials, and only the other three are made.
+
+    create_secrets.py                  in the Job taskmanager-secrets (job.yaml)
+    create_secrets.py --namespace NS   from a workstation: the three application
+                                       Secrets, without the database's, in NS
+                                       through kubectl's current context
+                                       (deploy/deploy.sh app-secrets)
+
+In the Job it runs in the application image, with the standard library only,
+as the ServiceAccount taskmanager-secrets: it reads the API server's address
+from KUBERNETES_SERVICE_HOST/PORT and its token, CA and namespace from
+SERVICE_ACCOUNT_DIR, and the database's host, port, user and name from PGHOST,
+PGPORT, PGUSER and PGDATABASE. With --namespace it runs the kubectl named by
+KUBECTL (default: kubectl) with whatever rights its context has. It prints
+names, never values. Exit status: 0 when all exist, 1 otherwise (the Job then
+retries).
 """
 
+import argparse
 import base64
 import json
 import os
 import secrets
 import ssl
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -38,6 +54,8 @@ ADMIN = "taskmanager-admin-password"
 # comes before the ones that share its values, so whichever run creates it first
 # wins, and the other's create is refused (409) before it makes a dependent one.
 NAMES = (DATABASE, API, UI, ADMIN)
+# Where another Secret brings the database's credentials (no Database to make them for).
+APPLICATION_NAMES = (API, UI, ADMIN)
 FORWARDING = "TASKMANAGER_FORWARDING_SECRET"
 LABELS = {
     "app.kubernetes.io/part-of": "taskmanager",
@@ -61,13 +79,22 @@ class Database:
         return f"postgres://{self.user}:{password}@{self.host}:{self.port}/{self.name}"
 
     @classmethod
-    def from_environment(cls, environ=os.environ) -> "Database":
+    def from_environment(cls, environ=os.environ) -> "Database | None":
+        """The database to make credentials for, or None when the API reads
+        its URL from a file another Secret provides (DATABASE_URL_FILE)."""
+        if environ.get("DATABASE_URL_FILE"):
+            return None
         return cls(
-            host=environ.get("DATABASE_HOST", "postgres"),
-            port=int(environ.get("DATABASE_PORT", "5432")),
-            name=environ["POSTGRES_DB"],
-            user=environ["POSTGRES_USER"],
+            host=environ["PGHOST"],
+            port=int(environ.get("PGPORT", "5432")),
+            name=environ["PGDATABASE"],
+            user=environ["PGUSER"],
         )
+
+
+def managed(database: "Database | None") -> tuple[str, ...]:
+    """The Secrets made for a database, or without one."""
+    return NAMES if database is not None else APPLICATION_NAMES
 
 
 def env_file(values: Data) -> str:
@@ -87,14 +114,20 @@ def url_password(database_url: str | None) -> str | None:
     return urlparse(database_url).password if database_url else None
 
 
-def plan(existing: dict[str, Data], database: Database, token: Callable[[int], str] = secrets.token_hex):
+def plan(
+    existing: dict[str, Data], database: Database | None, token: Callable[[int], str] = secrets.token_hex
+):
     """The data of each missing Secret. Values that two Secrets share come from
-    the one that exists, so a partial state is completed, never contradicted."""
+    the one that exists, so a partial state is completed, never contradicted.
+    Without a database, no database password and no DATABASE_URL."""
     api = parse_env(existing[API].get("env", "")) if API in existing else {}
     ui = parse_env(existing[UI].get("env", "")) if UI in existing else {}
-    password = (
-        existing.get(DATABASE, {}).get("password") or url_password(api.get("DATABASE_URL")) or token(24)
-    )
+    password = ""
+    if database is not None:
+        password = (
+            existing.get(DATABASE, {}).get("password") or url_password(api.get("DATABASE_URL")) or token(24)
+        )
+    url = {"DATABASE_URL": database.url(password)} if database is not None else {}
     # The role that exists decides, even when it has no key (then neither gets one).
     if API in existing or UI in existing:
         forwarding = api.get(FORWARDING) if API in existing else ui.get(FORWARDING)
@@ -103,13 +136,11 @@ def plan(existing: dict[str, Data], database: Database, token: Callable[[int], s
     shared = {FORWARDING: forwarding} if forwarding else {}
     wanted = {
         DATABASE: lambda: {"password": password},
-        API: lambda: {
-            "env": env_file({"SECRET_KEY": token(32), "DATABASE_URL": database.url(password), **shared})
-        },
+        API: lambda: {"env": env_file({"SECRET_KEY": token(32), **url, **shared})},
         UI: lambda: {"env": env_file({"SECRET_KEY": token(32), **shared})},
         ADMIN: lambda: {"password": token(12)},
     }
-    return {name: wanted[name]() for name in NAMES if name not in existing}
+    return {name: wanted[name]() for name in managed(database) if name not in existing}
 
 
 def conflicts(existing: dict[str, Data]) -> list[str]:
@@ -203,16 +234,51 @@ class Cluster:
         return True
 
 
-def run(cluster: Cluster, database: Database, log=print) -> int:
+class Kubectl:
+    """The same two calls through kubectl, with its current context's rights:
+    raw requests, so that kubectl adds nothing of its own to them."""
+
+    def __init__(self, namespace: str, kubectl: str = "kubectl"):
+        self.kubectl = kubectl
+        self.base = f"/api/v1/namespaces/{quote(namespace)}/secrets"
+
+    def _run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603
+            [self.kubectl, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    def get(self, name: str) -> Data | None:
+        result = self._run("get", "--raw", f"{self.base}/{quote(name)}")
+        if result.returncode == 0:
+            body = json.loads(result.stdout)
+            return {key: base64.b64decode(value).decode() for key, value in (body.get("data") or {}).items()}
+        if "(NotFound)" in result.stderr:
+            return None
+        raise ApiError(f"GET secret {name}: {result.stderr.strip()}")
+
+    def create(self, name: str, data: Data) -> bool:
+        """True when created, False when it exists (made meanwhile by another run)."""
+        result = self._run(
+            "create", "--raw", self.base, "--filename", "-", stdin=json.dumps(manifest(name, data))
+        )
+        if result.returncode == 0:
+            return True
+        if "(AlreadyExists)" in result.stderr:
+            return False
+        raise ApiError(f"create secret {name}: {result.stderr.strip()}")
+
+
+def run(cluster: Cluster | Kubectl, database: Database | None, log=print) -> int:
+    names = managed(database)
     for _ in range(ATTEMPTS):
-        existing = {name: data for name in NAMES if (data := cluster.get(name)) is not None}
+        existing = {name: data for name in names if (data := cluster.get(name)) is not None}
         problems = conflicts(existing)
         if problems:
             for problem in problems:
                 log(f"conflict: {problem}")
-            log("changed nothing; delete the Secret that is wrong, then run this Job again")
+            log("changed nothing; delete the Secret that is wrong, then run this again")
             return 1
-        for name in NAMES:
+        for name in names:
             if name in existing:
                 log(f"kept {name}: it exists")
         for name, data in plan(existing, database).items():
@@ -226,10 +292,18 @@ def run(cluster: Cluster, database: Database, log=print) -> int:
     return 1
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument(
+        "--namespace",
+        help="through kubectl's current context, in this namespace, without the database's Secret",
+    )
+    arguments = parser.parse_args(argv)
     try:
+        if arguments.namespace:
+            return run(Kubectl(arguments.namespace, os.environ.get("KUBECTL", "kubectl")), None)
         return run(Cluster.in_cluster(), Database.from_environment())
-    except (ApiError, OSError, KeyError) as error:
+    except (ApiError, OSError, KeyError, ValueError, subprocess.TimeoutExpired) as error:
         print(f"error: {error!r}", file=sys.stderr)
         return 1
 
