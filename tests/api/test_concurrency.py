@@ -22,7 +22,6 @@ from tests.prerequisites import require_postgresql
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # How long to wait for the other connections to reach the lock before giving up.
-LOCK_WAIT_LIMIT_SECONDS = 30
 
 
 @pytest.fixture(autouse=True)
