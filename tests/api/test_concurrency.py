@@ -21,8 +21,6 @@ from tests.prerequisites import require_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# How long to wait for the other connections to reach the lock before giving up.
-
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
