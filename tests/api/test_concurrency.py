@@ -6,7 +6,6 @@ exercise, so there the tests are skipped.
 """
 
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -16,13 +15,11 @@ from rest_framework.test import APIClient
 
 from taskmanager.tasks.models import Tag, Task
 from tests.api.helpers import TASKS_URL, task_url
+from tests.concurrency import wait_for_lock_waiters
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
 from tests.prerequisites import require_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# How long to wait for the other connections to reach the lock before giving up.
-LOCK_WAIT_LIMIT_SECONDS = 30
 
 
 @pytest.fixture(autouse=True)
@@ -55,23 +52,6 @@ def run_in_threads(calls):
     for thread in threads:
         thread.start()
     return threads, results, errors
-
-
-def wait_for_lock_waiters(count):
-    """Block until ``count`` other backends wait on a lock (the row this test holds)."""
-    deadline = time.monotonic() + LOCK_WAIT_LIMIT_SECONDS
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            # Activity statistics are a snapshot per transaction; take a fresh one.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-        time.sleep(0.02)
-    pytest.fail(f"{count} writers never queued on the task's row lock")
 
 
 @pytest.mark.parametrize("writers", ["one user twice", "two members"])

@@ -11,8 +11,8 @@ from django.db import transaction
 from taskmanager.projects.models import Membership, Project
 from taskmanager.tasks.models import Tag, Task
 from tests.api.project_helpers import TASKS_URL, member_url, members_url, project_url, task_url, token_client
+from tests.concurrency import InThread, all_at_once, wait_for_lock_waiters
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
-from tests.projects.conftest import InThread, all_at_once, wait_for_lock_waiters
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
