@@ -64,9 +64,10 @@ TASK_FROM = (
 )
 # The projects the user is a member of: the tasks they see.
 VISIBLE = "SELECT project_id FROM projects_membership WHERE user_id = %s"
-COUNT_SQL = f"SELECT COUNT(*) FROM tasks_task WHERE project_id IN ({VISIBLE})"
+# The list reads the project ids first, as the API does (projects.access.visible_project_id_list).
+COUNT_SQL = "SELECT COUNT(*) FROM tasks_task WHERE project_id = ANY(%s::uuid[])"
 PAGE_SQL = (
-    f"SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.project_id IN ({VISIBLE}) "
+    f"SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.project_id = ANY(%s::uuid[]) "
     "ORDER BY t.completed ASC, t.priority_rank DESC, t.created_at DESC LIMIT %s OFFSET %s"
 )
 DETAIL_SQL = f"SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.id = %s AND t.project_id IN ({VISIBLE})"
@@ -147,9 +148,11 @@ def _list(environ):
     limit = _int(query, "limit", DEFAULT_LIMIT, MAX_LIMIT) or DEFAULT_LIMIT
     offset = _int(query, "offset", 0)
     with _cursor() as cursor:
-        cursor.execute(COUNT_SQL, (OWNER_ID,))
+        cursor.execute(VISIBLE, (OWNER_ID,))
+        project_ids = [str(project_id) for (project_id,) in cursor.fetchall()]
+        cursor.execute(COUNT_SQL, (project_ids,))
         (count,) = cursor.fetchone()
-        cursor.execute(PAGE_SQL, (OWNER_ID, limit, offset))
+        cursor.execute(PAGE_SQL, (project_ids, limit, offset))
         rows = cursor.fetchall()
         tags = _tags_by_task(cursor, [row[0] for row in rows])
     body = {

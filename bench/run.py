@@ -643,7 +643,14 @@ def main() -> int:
     git = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
     report["commit"] = git.stdout.strip() or None
 
-    ports = {"api": PORT_BASE + 1, "ui": PORT_BASE + 2, "floor": PORT_BASE + 3}
+    # The roles serve their metrics as deployed, each on its own port; the floor has none.
+    ports = {
+        "api": PORT_BASE + 1,
+        "ui": PORT_BASE + 2,
+        "floor": PORT_BASE + 3,
+        "api-metrics": PORT_BASE + 4,
+        "ui-metrics": PORT_BASE + 5,
+    }
     busy = [str(port) for port in ports.values() if not port_is_free(port)]
     if busy:
         raise SystemExit(f"ports in use: {', '.join(busy)}; set BENCH_PORT_BASE to another range")
@@ -662,11 +669,13 @@ def main() -> int:
         "TASKMANAGER_ROLE": "api",
         "DATABASE_URL": database_url,
         "STATIC_ROOT": str(WORK / "static" / "api"),
+        "METRICS_PORT": str(ports["api-metrics"]),
     }
     ui_env = base_env | {
         "TASKMANAGER_ROLE": "ui",
         "TASKMANAGER_API_URL": f"http://127.0.0.1:{ports['api']}",
         "STATIC_ROOT": str(WORK / "static" / "ui"),
+        "METRICS_PORT": str(ports["ui-metrics"]),
     }
     report["server"] = server_settings(api_env)
     print("migrating and collecting static files", flush=True)
@@ -680,6 +689,7 @@ def main() -> int:
     floor_env = base_env | {
         "BENCH_FLOOR_DSN": f"dbname={DB_NAME} host=127.0.0.1 port=5432 user=postgres",
         "BENCH_FLOOR_OWNER_ID": str(seeded["user_id"]),
+        "METRICS_PORT": "0",
     }
     servers = {
         "api": Server("api", ports["api"], api_env),
