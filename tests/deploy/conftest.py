@@ -1,6 +1,13 @@
 import pytest
 
-from tests.deploy.manifests import KUBECTL, RENDERINGS, Rendering, render, rendering_database
+from tests.deploy.manifests import (
+    KUBECTL,
+    RENDERINGS,
+    Rendering,
+    render,
+    rendering_database,
+    secrets_job_script,
+)
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +46,14 @@ def cloudnative_pg(request, renderings) -> Rendering:
 @pytest.fixture(params=_with_database("external-database"))
 def external_database(request, renderings) -> Rendering:
     return renderings[request.param]
+
+
+@pytest.fixture
+def kind(renderings) -> Rendering:
+    return renderings["kind"]
+
+
+@pytest.fixture
+def script(kind):
+    """The kind overlay's secrets Job script, loaded as a module."""
+    return secrets_job_script(kind)

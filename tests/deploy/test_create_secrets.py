@@ -15,27 +15,13 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.deploy.fake_kubernetes import FakeKubernetes, self_signed_certificate, serve
-from tests.deploy.manifests import SECRETS_JOB, container_environment, pod_spec, secrets_job_script
-from tests.deploy.test_secrets_job import SCRIPT
+from tests.deploy.manifests import container_environment, pod_spec
+from tests.deploy.test_secrets_job import SCRIPT, job
 from tests.prerequisites import unavailable
 
 NAMESPACE = "task-manager"
 TOKEN = "a-service-account-token"
 FORWARDING = "TASKMANAGER_FORWARDING_SECRET"
-
-
-@pytest.fixture
-def kind(renderings):
-    return renderings["kind"]
-
-
-@pytest.fixture
-def script(kind):
-    return secrets_job_script(kind)
-
-
-def job(kind) -> dict:
-    return kind.get("Job", SECRETS_JOB)
 
 
 # --- the plan, in isolation ---------------------------------------------------------

@@ -23,11 +23,6 @@ KIND_NODE_PORTS = {"taskmanager-ui": 30080, "taskmanager-api": 30081}
 
 
 @pytest.fixture
-def kind(renderings):
-    return renderings["kind"]
-
-
-@pytest.fixture
 def production(renderings):
     return renderings["production"]
 

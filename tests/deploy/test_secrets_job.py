@@ -29,16 +29,6 @@ SCRIPT = COMPONENT / "create_secrets.py"
 NAMESPACE = "task-manager"
 
 
-@pytest.fixture
-def kind(renderings):
-    return renderings["kind"]
-
-
-@pytest.fixture
-def script(kind):
-    return secrets_job_script(kind)
-
-
 def job(kind) -> dict:
     return kind.get("Job", SECRETS_JOB)
 
