@@ -8,6 +8,7 @@ and raises VersionConflict with the current one.
 import re
 
 from django.utils.cache import patch_vary_headers
+from rest_framework.response import Response
 
 # One entity-tag of an If-Match or If-None-Match list: an optional weak marker and a quoted value.
 _ENTITY_TAG = re.compile(r'(W/)?("[^"]*")')
@@ -57,4 +58,13 @@ def with_etag(response, object_id, version):
     """The response, carrying the object's ETag; answers vary by who asks."""
     response["ETag"] = etag(object_id, version)
     patch_vary_headers(response, ["Authorization"])
+    return response
+
+
+def versioned_response(serializer_class, row: dict, *, status: int = 200, location: str | None = None):
+    """One versioned object (a row with "id" and "version") as ``serializer_class`` shows it,
+    with its ETag, and with ``location`` when it was just created."""
+    response = with_etag(Response(serializer_class(row).data, status=status), row["id"], row["version"])
+    if location is not None:
+        response["Location"] = location
     return response

@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from taskmanager.api.etags import if_match_versions, with_etag
+from taskmanager.api.etags import if_match_versions, versioned_response
 from taskmanager.api.fields import StrictBooleanField
 from taskmanager.api.project_serializers import (
     MemberInputSerializer,
@@ -53,9 +53,10 @@ class ProjectListView(APIView):
         serializer = ProjectInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         project = services.project_create(actor=request.user, **serializer.validated_data)
-        response = _project_response(project, status.HTTP_201_CREATED)
-        response["Location"] = reverse("api:project-detail", args=[project["id"]])
-        return response
+        location = reverse("api:project-detail", args=[project["id"]])
+        return versioned_response(
+            ProjectOutputSerializer, project, status=status.HTTP_201_CREATED, location=location
+        )
 
 
 class ProjectDetailView(APIView):
@@ -63,7 +64,7 @@ class ProjectDetailView(APIView):
     # the body also carries task counts and the caller's role, which change without it.
     @extend_schema(responses={200: ProjectOutputSerializer})
     def get(self, request, pk):
-        return _project_response(selectors.project_row(request.user, pk))
+        return versioned_response(ProjectOutputSerializer, selectors.project_row(request.user, pk))
 
     @extend_schema(
         request=ProjectInputSerializer,
@@ -79,7 +80,7 @@ class ProjectDetailView(APIView):
             changes=dict(serializer.validated_data),
             expected_versions=if_match_versions(request, pk),
         )
-        return _project_response(project)
+        return versioned_response(ProjectOutputSerializer, project)
 
     @extend_schema(responses={204: None, **PROJECT_REFUSALS}, parameters=[IF_MATCH])
     def delete(self, request, pk):
@@ -120,9 +121,3 @@ class MemberDetailView(APIView):
     def delete(self, request, pk, username):
         services.member_remove(actor=request.user, project_id=pk, username=username)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _project_response(project: dict, status_code=status.HTTP_200_OK) -> Response:
-    return with_etag(
-        Response(ProjectOutputSerializer(project).data, status=status_code), project["id"], project["version"]
-    )

@@ -8,7 +8,13 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from taskmanager.api.etags import etag, if_match_versions, if_none_match_includes, with_etag
+from taskmanager.api.etags import (
+    etag,
+    if_match_versions,
+    if_none_match_includes,
+    versioned_response,
+    with_etag,
+)
 from taskmanager.api.serializers import (
     BulkInputSerializer,
     BulkOutputSerializer,
@@ -62,9 +68,10 @@ class TaskListView(_TaskFilterSchema, GenericAPIView):
         serializer = TaskInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         task = services.task_create(actor=request.user, **serializer.validated_data)
-        response = _task_response(task, status.HTTP_201_CREATED)
-        response["Location"] = reverse("api:task-detail", args=[task["id"]])
-        return response
+        location = reverse("api:task-detail", args=[task["id"]])
+        return versioned_response(
+            TaskOutputSerializer, task, status=status.HTTP_201_CREATED, location=location
+        )
 
 
 class TaskDetailView(APIView):
@@ -75,7 +82,7 @@ class TaskDetailView(APIView):
         task = selectors.task_row(actor=request.user, task_id=pk)
         if if_none_match_includes(request, etag(task["id"], task["version"])):
             return with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), task["id"], task["version"])
-        return _task_response(task)
+        return versioned_response(TaskOutputSerializer, task)
 
     @extend_schema(
         request=TaskInputSerializer,
@@ -108,7 +115,7 @@ class TaskDetailView(APIView):
         task = services.task_update(
             actor=request.user, task_id=pk, changes=changes, expected_versions=if_match_versions(request, pk)
         )
-        return _task_response(task)
+        return versioned_response(TaskOutputSerializer, task)
 
 
 class TaskBulkView(APIView):
@@ -145,10 +152,3 @@ class TagListView(_TaskFilterSchema, APIView):
     def get(self, request):
         tags = selectors.tag_list(actor=request.user, filters=request.query_params)
         return Response(TagOutputSerializer(tags, many=True).data)
-
-
-def _task_response(task: dict, status_code=status.HTTP_200_OK) -> Response:
-    """One task, from a ``selectors.task_row`` row, with its ETag."""
-    return with_etag(
-        Response(TaskOutputSerializer(task).data, status=status_code), task["id"], task["version"]
-    )
