@@ -67,7 +67,12 @@ def write_transaction(function):
 def is_concurrency_failure(error: Exception) -> bool:
     if isinstance(error, RetryableConflict):
         return True
-    return getattr(error.__cause__, "pgcode", None) in _CONCURRENCY_SQLSTATES
+    return sqlstate(error) in _CONCURRENCY_SQLSTATES
+
+
+def sqlstate(error: Exception) -> str | None:
+    """PostgreSQL's error code behind a Django database error (psycopg 3 calls it sqlstate)."""
+    return getattr(error.__cause__, "sqlstate", None)
 
 
 def _first_line(error: Exception) -> str:

@@ -22,6 +22,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, connection
 
+from taskmanager.domain.transactions import sqlstate
+
 # Any constant shared by every copy of the app; "taskmgr" in ASCII.
 MIGRATION_LOCK_KEY = 0x7461736B6D6772
 # SQLSTATE of a statement cancelled by lock_timeout.
@@ -63,7 +65,7 @@ class Command(BaseCommand):
                 call_command("migrate", interactive=interactive, verbosity=verbosity)
                 return
             except OperationalError as error:
-                if getattr(error.__cause__, "pgcode", None) != LOCK_NOT_AVAILABLE:
+                if sqlstate(error) != LOCK_NOT_AVAILABLE:
                     raise
                 if attempt == attempts:
                     raise CommandError(
