@@ -2,11 +2,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils import timezone as _timezone
 
 from taskmanager.projects.access import Administration
 from taskmanager.tasks import selectors
 from taskmanager.tasks.models import Task
-from taskmanager.tasks.rules import today_utc
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ class TestTaskRows:
     def test_rows_say_who_made_and_who_has_the_task_and_whether_it_is_overdue(self, owner):
         helper = UserFactory(username="helper")
         project = ProjectFactory(members={owner: "owner", helper: "editor"})
-        yesterday = today_utc() - timedelta(days=1)
+        yesterday = _timezone.now().date() - timedelta(days=1)
         TaskFactory(project=project, created_by=owner, assignee=helper, due_date=yesterday)
 
         (row,) = selectors.with_tag_names(selectors.task_rows(actor=owner))
@@ -111,7 +111,7 @@ class TestTaskRow:
 
 class TestStats:
     def test_counts_by_state_priority_and_overdue(self, owner):
-        today = today_utc()
+        today = _timezone.now().date()
         TaskFactory(owner=owner, priority="high", due_date=today - timedelta(days=1))
         TaskFactory(owner=owner, priority="low", due_date=today)
         TaskFactory(owner=owner, priority="low", completed=True, due_date=today - timedelta(days=2))
@@ -154,6 +154,6 @@ def test_today_is_the_utc_date_whatever_the_local_zone(settings):
     settings.TIME_ZONE = "Pacific/Kiritimati"  # UTC+14: a different date for most of the day
     before = datetime.now(UTC).date()
 
-    today = today_utc()
+    today = _timezone.now().date()
 
     assert today in {before, datetime.now(UTC).date()}
