@@ -104,6 +104,15 @@ class StrictDateTimeField(serializers.DateTimeField):
             self.fail("invalid", format=self.FORMAT)
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: "3", 3.0 and true are refused (DRF would read each as 3 or 1)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, int) or isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class StrictUUIDField(serializers.UUIDField):
     """A UUID in its usual hyphenated form (DRF would also take an integer, braces or a URN)."""
 

@@ -14,6 +14,7 @@ from taskmanager.api.fields import (
     StrictCharField,
     StrictDateField,
     StrictDateTimeField,
+    StrictIntegerField,
     StrictUUIDField,
     choice_field,
 )
@@ -162,6 +163,9 @@ class TaskInputSerializer(StrictSerializer):
     parent = StrictUUIDField(
         allow_null=True, required=False, help_text="A top-level task of the same project; null for none."
     )
+    position = StrictIntegerField(
+        required=False, help_text="Order among the parent's subtasks, lower first; new ones go last."
+    )
     # Bounded before its items are read, so a long list of bad items gets one message, not one each.
     tags = BoundedListField(
         child=StrictCharField(allow_blank=True, trim_whitespace=False, schema_pattern=TAG_PATTERN),
@@ -201,6 +205,7 @@ class TaskOutputSerializer(serializers.Serializer):
     )
     recur_from = serializers.ChoiceField(choices=RecurFrom.choices)
     parent = serializers.UUIDField(allow_null=True)
+    position = serializers.IntegerField()
     subtask_count = serializers.IntegerField()
     subtask_done_count = serializers.IntegerField()
     tags = serializers.ListField(child=serializers.CharField())
@@ -229,6 +234,7 @@ class TaskOutputSerializer(serializers.Serializer):
             "recurrence_text": row["recurrence_text"],
             "recur_from": row["recur_from"],
             "parent": str(row["parent_id"]) if row["parent_id"] else None,
+            "position": row["position"],
             "subtask_count": row["subtask_count"],
             "subtask_done_count": row["subtask_done_count"],
             "tags": row["tags"],

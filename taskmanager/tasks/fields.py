@@ -69,6 +69,20 @@ clean_project = _uuid_cleaner("Project must be the id of a project.")
 _clean_parent_id = _uuid_cleaner("Parent must be the id of a task, or null.")
 
 
+def _clean_position(value) -> int:
+    # bool is an int in Python; true is not a position.
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not -POSITION_BOUND <= value <= POSITION_BOUND
+    ):
+        raise ValidationError(f"Position must be a whole number from -{POSITION_BOUND} to {POSITION_BOUND}.")
+    return value
+
+
+POSITION_BOUND = 1_000_000
+
+
 def _clean_parent(value) -> uuid.UUID | None:
     return None if value is None else _clean_parent_id(value)
 
@@ -126,6 +140,7 @@ _CLEANERS = {
     "recurrence": recurrence_clean,
     "recur_from": functools.partial(cleaning.choice, label="Repeat from", choices=RecurFrom.values),
     "parent": _clean_parent,
+    "position": _clean_position,
     "tags": _clean_tags,
     "project": clean_project,
     "assignee": _clean_assignee,

@@ -31,6 +31,7 @@ ORDERINGS = {
     "due_date": "due_date",
     "priority": "priority_rank",
     "title": "title",
+    "position": "position",
 }
 _ORDERING_NAME = "-?(?:" + "|".join(sorted(ORDERINGS)) + ")"
 # Comma-separated names, each optionally with "-"; empty means the default order.

@@ -6,16 +6,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Q, Value, When
 
+from taskmanager.tasks.recurrence import RECUR_FROM_COMPLETION, RECUR_FROM_DUE, RECURRENCE_MAX_LENGTH
+
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 10_000
 TAG_MAX_LENGTH = 32
 TAGS_PER_TASK_MAX = 20
-RECURRENCE_MAX_LENGTH = 500
 
 
 class RecurFrom(models.TextChoices):
-    DUE = "due", "Due date"
-    COMPLETION = "completion", "Completion"
+    DUE = RECUR_FROM_DUE, "From the due date"
+    COMPLETION = RECUR_FROM_COMPLETION, "From the completion date"
 
 
 class Priority(models.TextChoices):
@@ -92,6 +93,8 @@ class Task(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="subtasks"
     )
+    # A subtask's place among its siblings (the order a user gave them); lower first.
+    position = models.IntegerField(default=0, db_default=0)
     tags = models.ManyToManyField(Tag, blank=True, related_name="tasks")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

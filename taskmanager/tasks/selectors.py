@@ -7,7 +7,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from taskmanager.projects.access import visible_project_id_list, visible_project_ids
-from taskmanager.tasks.filters import PARENT_NONE, tasks_filter
+from taskmanager.tasks.filters import PARENT_ANY, PARENT_NONE, tasks_filter
 from taskmanager.tasks.models import Priority, Task, TaskCompletion
 from taskmanager.tasks.recurrence import recurrence_text
 from taskmanager.tasks.rules import Clock, clock_for, is_due_today, is_overdue, overdue_condition
@@ -27,6 +27,7 @@ TASK_ROW_FIELDS = (
     "recurrence",
     "recur_from",
     "parent_id",
+    "position",
     "created_at",
     "updated_at",
     "version",
@@ -70,6 +71,9 @@ def task_rows(*, actor, filters=None) -> QuerySet:
         # A copy: a request's QueryDict is immutable (and a dict of lists underneath).
         filters = filters.copy() if filters is not None else {}
         filters["parent"] = PARENT_NONE
+    elif filters.get("parent") not in (PARENT_NONE, PARENT_ANY) and not filters.get("ordering"):
+        # One task's subtasks come in the order their user gave them.
+        rows = rows.order_by("position", "created_at", "id")
     return tasks_filter(rows, filters, actor=actor)
 
 

@@ -54,6 +54,7 @@ EDITABLE_FIELDS = frozenset(
         "recurrence",
         "recur_from",
         "parent",
+        "position",
         "tags",
         "project",
         "assignee",
@@ -69,6 +70,7 @@ REPLACEMENT_DEFAULTS = {
     "recurrence": "",
     "recur_from": RecurFrom.DUE,
     "parent": None,
+    "position": 0,
     "tags": [],
     "assignee": None,
 }
@@ -96,6 +98,7 @@ def task_create(
     recurrence: str = "",
     recur_from: str = RecurFrom.DUE,
     parent=None,
+    position: int | None = None,
     tags: Iterable[str] = (),
     assignee: str | None = None,
 ) -> dict:
@@ -111,6 +114,7 @@ def task_create(
             "recurrence": recurrence,
             "recur_from": recur_from,
             "parent": parent,
+            **({} if position is None else {"position": position}),
             "tags": tags,
             "assignee": assignee,
             **({} if project is None else {"project": project}),
@@ -124,6 +128,8 @@ def task_create(
     task_write_access(actor, project_id)
     if parent_id is not None:
         subtasks.parent_locked(parent_id, project_id)
+        if "position" not in fields:
+            fields["position"] = subtasks.next_position(parent_id)
     username = fields.pop("assignee")
     tag_names = fields.pop("tags")
     task = Task(project_id=project_id, parent_id=parent_id, created_by=actor_user(actor), **fields)

@@ -7,7 +7,7 @@ foreign key cascades). Completing a parent leaves its subtasks as they are.
 """
 
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from taskmanager.domain.transactions import RetryableConflict, rows_locked_for_share
@@ -55,6 +55,12 @@ def parent_locked(parent_id, project_id, *, child_id=None) -> None:
         raise ValidationError({"parent": [ONE_LEVEL]})
     if Task.objects.filter(parent_id=parent_id).count() >= SUBTASKS_PER_TASK_MAX:
         raise ValidationError({"parent": [TOO_MANY]})
+
+
+def next_position(parent_id) -> int:
+    """After the last of the parent's subtasks: a new step goes at the end."""
+    last = Task.objects.filter(parent_id=parent_id).aggregate(last=Max("position"))["last"]
+    return 0 if last is None else last + 1
 
 
 def check_may_become_subtask(task: Task) -> None:

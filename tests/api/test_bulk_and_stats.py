@@ -145,6 +145,7 @@ class TestStats:
             "open": 5,
             "overdue": 2,
             "by_priority": {"high": 2, "medium": 2, "low": 2},
+            "completed_occurrences": 0,
         }
 
     def test_stats_cover_every_project_of_the_caller_and_take_the_list_filters(
@@ -170,4 +171,5 @@ class TestStats:
             "open": 0,
             "overdue": 0,
             "by_priority": {"high": 0, "medium": 0, "low": 0},
+            "completed_occurrences": 0,
         }
