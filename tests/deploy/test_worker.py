@@ -13,6 +13,7 @@ import yaml
 
 from tests.deploy.manifests import (
     KIND_CONFIG,
+    RENDERINGS,
     ROOT,
     all_containers,
     container_environment,
@@ -214,8 +215,25 @@ def test_the_worker_reaches_the_managed_database_s_address(external_database):
 # --- email -----------------------------------------------------------------------------
 
 
+KIND_OVERLAYS = ("kind", "kind-monitoring")
+
+
 def is_kind(rendering) -> bool:
-    return overlay_of(rendering) in ("kind", "kind-monitoring")
+    return overlay_of(rendering) in KIND_OVERLAYS
+
+
+def _renderings_of(overlays) -> list[str]:
+    return [name for name in RENDERINGS if name.partition("+")[0] in overlays]
+
+
+@pytest.fixture(params=_renderings_of(KIND_OVERLAYS))
+def kind_rendering(request, renderings):
+    return renderings[request.param]
+
+
+@pytest.fixture(params=_renderings_of(PUBLIC))
+def public_rendering(request, renderings):
+    return renderings[request.param]
 
 
 def test_mailpit_runs_on_kind_only_with_a_pinned_release(rendering):
@@ -231,9 +249,8 @@ def test_mailpit_runs_on_kind_only_with_a_pinned_release(rendering):
         assert f"`{container['image']}`" in DOCS.read_text()
 
 
-def test_on_kind_the_worker_sends_to_mailpit_whose_ui_is_on_localhost(rendering):
-    if not is_kind(rendering):
-        pytest.skip("kind only")
+def test_on_kind_the_worker_sends_to_mailpit_whose_ui_is_on_localhost(kind_rendering):
+    rendering = kind_rendering
     url = urlparse(environment(rendering)["EMAIL_URL"])
     assert url.scheme == "smtp" and not url.username
     service = rendering.get("Service", url.hostname)
@@ -268,9 +285,8 @@ def test_on_kind_the_worker_sends_to_mailpit_whose_ui_is_on_localhost(rendering)
     assert environment(rendering)["TASKMANAGER_UI_URL"] == KIND_UI_URL
 
 
-def test_elsewhere_the_smtp_url_is_a_mounted_secret_file(rendering):
-    if is_kind(rendering):
-        pytest.skip("kind sends to Mailpit")
+def test_elsewhere_the_smtp_url_is_a_mounted_secret_file(public_rendering):
+    rendering = public_rendering
     this = worker(rendering)
     for container in all_containers(this):
         if not is_app_image(container["image"]):
@@ -286,9 +302,8 @@ def test_elsewhere_the_smtp_url_is_a_mounted_secret_file(rendering):
                 assert volume["secret"]["items"] == [{"key": "url", "path": "url"}]
 
 
-def test_links_in_emails_lead_to_the_public_ui(rendering):
-    if is_kind(rendering):
-        pytest.skip("kind: the NodePort (previous tests)")
+def test_links_in_emails_lead_to_the_public_ui(public_rendering):
+    rendering = public_rendering
     url = urlparse(environment(rendering)["TASKMANAGER_UI_URL"])
     assert url.scheme == "https" and url.path in ("", "/")
     ui = rendering.workload(UI)
