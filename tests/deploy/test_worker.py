@@ -104,7 +104,7 @@ def test_it_is_hardened_as_the_api_is(rendering):
 
 
 def test_shutdown_leaves_time_to_finish_the_jobs_in_hand(rendering):
-    grace = int(environment(rendering)["WORKER_GRACEFUL_TIMEOUT"])
+    grace = int(environment(rendering)["TASKMANAGER_WORKER_SHUTDOWN_TIMEOUT"])
     assert pod_spec(worker(rendering))["terminationGracePeriodSeconds"] > grace + 5
 
 
