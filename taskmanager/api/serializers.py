@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from taskmanager.accounts.preferences import preferences_clean, preferences_of
+from taskmanager.accounts.preferences import TIME_ZONE_NAMES, preferences_clean, preferences_of
 from taskmanager.api.fields import (
     BoundedListField,
     StrictBooleanField,
@@ -342,7 +342,9 @@ class MeInputSerializer(StrictSerializer):
     ignored_fields = frozenset({"id", "username", "email", "is_staff", "date_joined", "time_zone_chosen"})
     domain_rules = staticmethod(preferences_clean)
 
-    time_zone = StrictCharField(required=False, help_text="An IANA time zone name, such as Europe/Berlin.")
+    time_zone = choice_field(
+        sorted(TIME_ZONE_NAMES), required=False, help_text="An IANA time zone name, such as Europe/Berlin."
+    )
     email_reminders = StrictBooleanField(required=False)
 
 
