@@ -25,7 +25,7 @@ def message_id(kind: str, key: str) -> str:
 
 
 def email_send(*, to: str, template: str, context: dict, message_id: str | None = None) -> None:
-    """Render ``<template>_subject.txt``, ``<template>.txt`` and ``<template>.html`` and send them to ``to``."""
+    """Render ``<template>_subject.txt``, ``<template>.txt`` and ``<template>.html``; send them to ``to``."""
     context = {**context, "settings_url": ui_url(SETTINGS_PATH), "ui_url": settings.TASKMANAGER_UI_URL}
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     text = render_to_string(f"{template}.txt", context)
