@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from taskmanager.api.serializers import StrictSerializer
 from taskmanager.reminders.models import BEFORE_MINUTES_MAX
-from taskmanager.reminders.services import reminder_fields_clean
+from taskmanager.reminders.services import reminder_values_clean
 
 
 class StrictDateTimeField(serializers.DateTimeField):
@@ -28,7 +28,7 @@ class StrictIntegerField(serializers.IntegerField):
 class ReminderInputSerializer(StrictSerializer):
     """Exactly one of the two fields (the domain says so, with its messages)."""
 
-    domain_rules = staticmethod(reminder_fields_clean)
+    domain_rules = staticmethod(reminder_values_clean)
 
     remind_at = StrictDateTimeField(
         required=False, allow_null=True, help_text="When to remind (in the future); UTC without an offset."

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from taskmanager.domain.cleaning import fields_clean
 from taskmanager.domain.transactions import write_transaction
 from taskmanager.projects.access import task_write_access, visible_project_ids
 from taskmanager.reminders.jobs import send_reminder
@@ -47,22 +48,20 @@ def _remind_at_clean(value) -> datetime:
 
 
 def reminder_fields_clean(fields: dict) -> dict:
-    """The rules on a new reminder's own fields; raises one ValidationError naming each bad one."""
+    """The rules on a new reminder's fields; raises one ValidationError naming each bad one."""
     remind_at, before_minutes = fields.get("remind_at"), fields.get("before_minutes")
     if remind_at is None and before_minutes is None:
         raise ValidationError({"remind_at": [ONE_OF], "before_minutes": [ONE_OF]})
     if remind_at is not None and before_minutes is not None:
         raise ValidationError({"remind_at": [NOT_BOTH], "before_minutes": [NOT_BOTH]})
-    errors = {}
-    for name, clean in (("remind_at", _remind_at_clean), ("before_minutes", _before_minutes_clean)):
-        if fields.get(name) is not None:
-            try:
-                fields = {**fields, name: clean(fields[name])}
-            except ValidationError as error:
-                errors[name] = error.messages
-    if errors:
-        raise ValidationError(errors)
-    return fields
+    return reminder_values_clean(fields)
+
+
+def reminder_values_clean(fields: dict) -> dict:
+    """The rule on each value given, alone (the API's serializer runs it on the well-formed fields)."""
+    cleaners = {"remind_at": _remind_at_clean, "before_minutes": _before_minutes_clean}
+    given = {name: value for name, value in fields.items() if value is not None}
+    return {**fields, **fields_clean(given, cleaners)}
 
 
 @write_transaction
