@@ -1,7 +1,8 @@
 #!/bin/sh
-# The image's one entry point, for both roles (TASKMANAGER_ROLE=api|ui).
+# The image's one entry point, for every role (TASKMANAGER_ROLE=api|ui|worker).
 #
-#   serve (default)      the HTTP server (deploy/serve.py) for $TASKMANAGER_ROLE on $PORT
+#   serve (default)      the HTTP server (deploy/serve.py) for $TASKMANAGER_ROLE on $PORT (api, ui)
+#   worker               run background jobs, with /healthz and /readyz on $PORT (worker role)
 #   migrate [args]       apply migrations under a database lock, then exit (api role)
 #   ensure-admin [args]  create the admin account from TASKMANAGER_ADMIN_* if it is missing (api role)
 #   manage <args>        any management command, e.g. `manage check --deploy`
@@ -15,9 +16,10 @@ cd "$app_dir"
 
 usage() {
     cat <<'USAGE'
-usage: entrypoint.sh [serve | migrate | ensure-admin | manage <command> [args...]]
+usage: entrypoint.sh [serve | worker | migrate | ensure-admin | manage <command> [args...]]
 
   serve           run the HTTP server for the role in TASKMANAGER_ROLE (api or ui); the default
+  worker          run background jobs from the queue, answering /healthz and /readyz on $PORT (worker role)
   migrate         apply database migrations under a lock, then exit (api role)
   ensure-admin    create the admin account from TASKMANAGER_ADMIN_* if it is missing (api role);
                   --reset-password also sets an existing one's password
@@ -35,7 +37,12 @@ if [ $# -gt 0 ]; then shift; fi
 
 case "$command" in
     serve)
+        require_role_for serve
         exec python "$app_dir/deploy/serve.py" "$@"
+        ;;
+    worker)
+        require_role_for worker
+        exec python manage.py worker "$@"
         ;;
     migrate)
         require_role_for migrate

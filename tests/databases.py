@@ -57,3 +57,12 @@ def new_scratch_database(prefix: str) -> Iterator[str]:
         except psycopg2.OperationalError as error:
             unavailable(f"no PostgreSQL at {POSTGRES_URL}: {error}", "start PostgreSQL on 127.0.0.1:5432")
         yield url
+
+
+def django_database_url(alias: str = "default") -> str:
+    """The URL of the database this test process uses (pytest-django's test database), for other processes."""
+    from django.db import connections
+
+    database = connections[alias].settings_dict
+    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+    return f"postgres://{credentials}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"

@@ -1,11 +1,13 @@
 """Starting the project's own processes (manage.py, the HTTP server) for tests that need a real one."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -29,6 +31,9 @@ _PROJECT_VARIABLES = (
     "ALLOWED_HOSTS",
     "METRICS_PORT",
     "PROMETHEUS_MULTIPROC_DIR",
+    "EMAIL_URL",
+    "TASKMANAGER_UI_URL",
+    "TASKMANAGER_EMAIL_FROM",
 )
 
 
@@ -161,3 +166,76 @@ def registered_token(base_url: str, username: str, password: str) -> str:
     response = httpx.post(f"{base_url}/api/v1/auth/token/", json=account, timeout=10)
     assert response.status_code == 200, response.text
     return response.json()["token"]
+
+
+def worker_env(database_url: str, **settings) -> dict:
+    """The environment of a worker role process on ``database_url``, plus ``settings``."""
+    return clean_env(
+        TASKMANAGER_ROLE="worker", SECRET_KEY=TEST_SECRET_KEY, DATABASE_URL=database_url, **settings
+    )
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen
+    base_url: str
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM, then its exit status (killed after ``timeout`` seconds)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            raise
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@contextmanager
+def worker_process(env: dict, log_path: Path, *, running: bool = True):
+    """A real worker role process (``manage.py worker``, as `entrypoint.sh worker` runs it).
+
+    Yields once its /healthz answers and, with ``running``, says the job loop
+    runs (so the database was ready); stopped with SIGTERM afterwards.
+    """
+    port = free_port()
+    env = {**env, "PORT": str(port), "SERVER_BIND": "127.0.0.1"}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "worker"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        worker = WorkerProcess(process, f"http://127.0.0.1:{port}")
+        try:
+            wait_until_answers(f"{worker.base_url}/healthz", process)
+            if running:
+                _wait_until_running(worker)
+            yield worker
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+
+
+def _wait_until_running(worker: WorkerProcess, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = httpx.get(f"{worker.base_url}/healthz", timeout=2).json()
+        if answer["checks"]["job_loop"] == "running":
+            return
+        if worker.process.poll() is not None:
+            raise RuntimeError(f"worker exited with {worker.process.returncode}")
+        time.sleep(0.2)
+    raise TimeoutError(f"the worker's job loop did not start within {timeout} s")

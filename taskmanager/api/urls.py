@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from taskmanager.api.views import auth, meta, projects, tasks
+from taskmanager.api.views import reminders as reminder_views
 
 app_name = "api"
 
@@ -30,6 +31,8 @@ urlpatterns = [
         name="task-undo-completion",
     ),
     path("tags/", tasks.TagListView.as_view(), name="tag-list"),
+    path("tasks/<uuid:pk>/reminders/", reminder_views.TaskReminderListView.as_view(), name="task-reminders"),
+    path("reminders/<uuid:pk>/", reminder_views.ReminderDetailView.as_view(), name="reminder-detail"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path(
         "docs/",

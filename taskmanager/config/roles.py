@@ -1,8 +1,10 @@
 """The process roles, one table each, and the one reading of TASKMANAGER_ROLE.
 
-One image runs as the API role (REST API, admin, migrations; the only role
-with a database) or the UI role (server-rendered pages over the API's HTTP
-interface). Everything that differs between them is a column of ``ROLE_TABLE``:
+One image runs as the API role (REST API, admin, migrations), the UI role
+(server-rendered pages over the API's HTTP interface; no database) or the
+worker role (background jobs from the PostgreSQL queue, such as reminder
+emails; it shares the API's database and serves only its health checks).
+Everything that differs between them is a column of ``ROLE_TABLE``:
 settings reads the apps, middleware, URL map and readiness checks from it,
 and the image's entry point asks ``python -m taskmanager.config.roles`` which
 commands a role may run. Nothing else asks which role a process is.
@@ -18,7 +20,8 @@ from dataclasses import dataclass
 ROLE_VARIABLE = "TASKMANAGER_ROLE"
 API = "api"
 UI = "ui"
-ROLES = (API, UI)
+WORKER = "worker"
+ROLES = (API, UI, WORKER)
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,14 @@ ROLE_TABLE = {
             "django_filters",
             "drf_spectacular",
             "drf_spectacular_sidecar",
+            # The job queue's tables (its migrations run with the API's) and its
+            # read-only admin; API code defers jobs inside its own transactions.
+            "procrastinate.contrib.django",
             "taskmanager.projects",
             "taskmanager.tasks",
             "taskmanager.accounts",
+            "taskmanager.reminders",
+            "taskmanager.jobs",
             "taskmanager.api",
         ),
         middleware=(
@@ -97,6 +105,33 @@ ROLE_TABLE = {
         readiness_checks=(),
         has_database=False,
         commands=frozenset({"serve", "manage"}),
+    ),
+    WORKER: RoleProfile(
+        name=WORKER,
+        summary="background jobs from the database queue",
+        apps=(
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            # The accounts app's signal handlers revoke API tokens, so their model loads here too.
+            "knox",
+            "procrastinate.contrib.django",
+            "taskmanager.projects",
+            "taskmanager.tasks",
+            "taskmanager.accounts",
+            "taskmanager.reminders",
+            "taskmanager.jobs",
+        ),
+        # No page is served: the worker's own health server answers /healthz and /readyz.
+        middleware=(),
+        urlconf="taskmanager.config.urls_worker",
+        context_processors=(),
+        # Ready once the schema it runs jobs against is the one it expects.
+        readiness_checks=(
+            "taskmanager.health.checks.database_answers",
+            "taskmanager.health.checks.migrations_applied",
+        ),
+        has_database=True,
+        commands=frozenset({"worker", "manage"}),
     ),
 }
 

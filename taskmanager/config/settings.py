@@ -82,7 +82,7 @@ TEMPLATES = [
 # /readyz: the role's checks, in order.
 READINESS_CHECKS = ROLE_PROFILE.readiness_checks
 
-# --- Database: only the API role has one ---------------------------------------
+# --- Database: the API and worker roles share one; the UI has none ----------------
 
 
 def _url_setting(name: str, default: str = "") -> str:
@@ -268,6 +268,35 @@ if ROLE_PROFILE.has_database:
         "COMPONENT_SPLIT_REQUEST": True,
     }
 
+# --- The job queue and email: the roles with the database --------------------------
+if ROLE_PROFILE.has_database:
+    # procrastinate finds each app's jobs in its `jobs` module (reminders/jobs.py).
+    PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "jobs"
+    # A worker whose heartbeat is older than this (seconds) counts as dead: its
+    # jobs left in "doing" (a SIGKILL, a lost node) are put back in the queue.
+    # Live workers beat four times within it.
+    TASKMANAGER_WORKER_STALLED_AFTER = env.float("TASKMANAGER_WORKER_STALLED_AFTER", default=60.0)
+    # After SIGTERM, the running job gets this long (seconds) to finish before it is abandoned.
+    TASKMANAGER_WORKER_SHUTDOWN_TIMEOUT = env.float("TASKMANAGER_WORKER_SHUTDOWN_TIMEOUT", default=20.0)
+    # Seconds between looks for jobs whose time has come (new jobs are announced at once).
+    TASKMANAGER_WORKER_POLL_INTERVAL = env.float("TASKMANAGER_WORKER_POLL_INTERVAL", default=5.0)
+    # A failing job runs again up to this many times, the n-th retry after BASE**n seconds.
+    TASKMANAGER_JOB_RETRIES = env.int("TASKMANAGER_JOB_RETRIES", default=5)
+    TASKMANAGER_JOB_RETRY_BASE = env.int("TASKMANAGER_JOB_RETRY_BASE", default=4)
+
+    # Unset, mails are printed (make run); e.g. smtp+tls://user:password@smtp.example.com:587
+    # (EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD, EMAIL_USE_TLS/SSL;
+    # what the URL leaves out keeps Django's default.)
+    globals().update(
+        {name: value for name, value in env.email_url("EMAIL_URL", default="consolemail://").items() if value}
+    )
+    # Seconds an SMTP conversation may stall before the job fails (and is retried).
+    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+    DEFAULT_FROM_EMAIL = env.str("TASKMANAGER_EMAIL_FROM", default="taskmanager@localhost")
+    SERVER_EMAIL = DEFAULT_FROM_EMAIL
+    # The UI's public base URL: the links in emails point there.
+    TASKMANAGER_UI_URL = env.str("TASKMANAGER_UI_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # --- The UI: the one role that is a client of the API ----------------------------
 if not ROLE_PROFILE.has_database:
     TASKMANAGER_API_URL = env.str(
@@ -330,6 +359,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # httpx logs every request at INFO; the API's access log already has them.
         "httpx": {"level": "WARNING"},
+        # procrastinate says at every start that it registered the tasks.
+        "procrastinate.blueprints": {"level": "WARNING"},
         # One line per request (config/access_log.py); ACCESS_LOG=false silences it.
         "taskmanager.access": {"level": "INFO" if env.bool("ACCESS_LOG", default=True) else "WARNING"},
     },

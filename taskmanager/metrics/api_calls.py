@@ -42,6 +42,8 @@ API_ROUTES = (
     "api/v1/tasks/<uuid:pk>/",
     "api/v1/tasks/<uuid:pk>/undo-completion/",
     "api/v1/tags/",
+    "api/v1/tasks/<uuid:pk>/reminders/",
+    "api/v1/reminders/<uuid:pk>/",
     "api/v1/schema/",
     "api/v1/docs/",
 )

@@ -1,0 +1,22 @@
+"""The reminder domain's jobs; procrastinate imports each app's `jobs` module (settings.py)."""
+
+from datetime import datetime
+
+from django.db import close_old_connections
+from procrastinate.contrib.django import app
+
+from taskmanager.jobs.retry import job_retry_strategy
+from taskmanager.reminders.sending import reminder_send
+
+SEND_REMINDER = "reminders.send"
+
+
+@app.task(name=SEND_REMINDER, retry=job_retry_strategy())
+def send_reminder(reminder_id: str, fire_at: str) -> str:
+    """Deferred by services.py for the instant ``fire_at`` (ISO 8601), in the transaction that set it."""
+    # Jobs run in worker threads, outside any request cycle that would tidy connections.
+    close_old_connections()
+    try:
+        return reminder_send(reminder_id=reminder_id, fire_at=datetime.fromisoformat(fire_at))
+    finally:
+        close_old_connections()

@@ -1,0 +1,144 @@
+"""The worker role as real processes: health, SIGTERM, exactly-once sending, SIGKILL recovery, failures.
+
+Each test commits its rows (transactional database), starts `manage.py
+worker` processes on that database and a real SMTP server on 127.0.0.1, and
+waits for what the worker does, each wait bounded.
+"""
+
+import time
+from io import StringIO
+
+import httpx
+import pytest
+from django.core.management import call_command
+from procrastinate.contrib.django.models import ProcrastinateJob
+
+from taskmanager.reminders.jobs import SEND_REMINDER, send_reminder
+from taskmanager.reminders.models import Reminder
+from tests.mail import message_parts, smtp_server
+from tests.processes import free_port, worker_env, worker_process
+from tests.reminders.helpers import reminder_due_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _log(path) -> str:
+    return path.read_text(errors="replace")[-4000:]
+
+
+def _wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} did not happen within {timeout} s")
+
+
+def _sent_at(reminder: dict):
+    return Reminder.objects.values_list("sent_at", flat=True).get(id=reminder["id"])
+
+
+def test_health_answers_and_sigterm_exits_zero(fast_worker_env, tmp_path):
+    log = tmp_path / "worker.log"
+    with worker_process(fast_worker_env(), log) as worker:
+        live = httpx.get(f"{worker.base_url}/healthz", timeout=5)
+        assert live.status_code == 200
+        assert live.json() == {"status": "ok", "checks": {"event_loop": "ok", "job_loop": "running"}}
+        assert live.headers["Cache-Control"] == "no-store"
+        ready = httpx.get(f"{worker.base_url}/readyz", timeout=5)
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
+        # Nothing else is served.
+        assert httpx.get(f"{worker.base_url}/api/v1/tasks/", timeout=5).status_code == 404
+        assert httpx.post(f"{worker.base_url}/healthz", timeout=5).status_code == 405
+        started = time.monotonic()
+        assert worker.stop(timeout=15) == 0, _log(log)
+        assert time.monotonic() - started < 10
+
+
+def test_without_its_database_it_is_alive_but_not_ready(tmp_path):
+    nowhere = f"postgres://postgres@127.0.0.1:{free_port()}/taskmanager"
+    with worker_process(worker_env(nowhere), tmp_path / "worker.log", running=False) as worker:
+        live = httpx.get(f"{worker.base_url}/healthz", timeout=5)
+        assert live.status_code == 200
+        assert live.json()["checks"]["job_loop"] == "starting"
+        ready = httpx.get(f"{worker.base_url}/readyz", timeout=10)
+        assert ready.status_code == 503
+        assert ready.json() == {"status": "unavailable", "checks": {"database": "unreachable"}}
+        assert worker.stop(timeout=15) == 0
+
+
+def test_two_workers_and_duplicate_jobs_send_one_email(fast_worker_env, tmp_path):
+    reminder = reminder_due_in(1)
+    # Duplicates of its job, as a stalled-job retry or a race could make: harmless.
+    for _ in range(3):
+        send_reminder.defer(reminder_id=str(reminder["id"]), fire_at=reminder["fire_at"].isoformat())
+    with smtp_server() as smtp:
+        env = fast_worker_env(EMAIL_URL=smtp.url)
+        with (
+            worker_process(env, tmp_path / "first.log"),
+            worker_process(env, tmp_path / "second.log"),
+        ):
+            smtp.wait_for_messages(1, timeout=30)
+            _wait_for(
+                lambda: not ProcrastinateJob.objects.filter(status__in=["todo", "doing"]).exists(),
+                timeout=30,
+                what="every job finished",
+            )
+        assert len(smtp.messages) == 1
+        assert ProcrastinateJob.objects.filter(task_name=SEND_REMINDER, status="succeeded").count() == 4
+        assert _sent_at(reminder) is not None
+        message = smtp.messages[0]
+        assert message["To"] == "alice@example.com"
+        assert message["Message-ID"].strip().startswith(f"<reminder.{reminder['id']}.")
+        parts = message_parts(message)
+        assert set(parts) == {"text/plain", "text/html"}
+        assert "http://ui.test/settings/" in parts["text/plain"]
+        assert 'href="http://ui.test/settings/"' in parts["text/html"]
+
+
+def test_a_worker_killed_while_sending_leaves_the_reminder_to_the_next_one(fast_worker_env, tmp_path):
+    reminder = reminder_due_in(1)
+    with smtp_server(stall_first=True) as smtp:
+        env = fast_worker_env(EMAIL_URL=smtp.url)
+        with worker_process(env, tmp_path / "killed.log") as doomed:
+            assert smtp.stalled.wait(30), _log(tmp_path / "killed.log")
+            doomed.kill()
+        smtp.release()
+        job = ProcrastinateJob.objects.get(task_name=SEND_REMINDER)
+        assert job.status == "doing"
+        assert _sent_at(reminder) is None
+        with worker_process(env, tmp_path / "next.log"):
+            smtp.wait_for_messages(1, timeout=30)
+            _wait_for(lambda: _sent_at(reminder), timeout=10, what="sent_at set")
+            time.sleep(1)
+        assert len(smtp.messages) == 1
+        job.refresh_from_db()
+        assert job.status == "succeeded"
+        assert f"job {job.id} (reminders.send) was stalled in a dead worker" in _log(tmp_path / "next.log")
+
+
+def test_a_failing_job_is_retried_then_listed_as_failed(fast_worker_env, tmp_path):
+    reminder = reminder_due_in(1)
+    with (
+        smtp_server(refuse=True) as smtp,
+        worker_process(fast_worker_env(EMAIL_URL=smtp.url), tmp_path / "w.log"),
+    ):
+        # The first run and two retries (TASKMANAGER_JOB_RETRIES=2), a second or two apart.
+        smtp.wait_for_attempts(3, timeout=40)
+        job = _wait_for(
+            lambda: ProcrastinateJob.objects.filter(task_name=SEND_REMINDER, status="failed").first(),
+            timeout=20,
+            what="the job failing for good",
+        )
+        time.sleep(1.5)
+        assert smtp.attempts == 3
+    assert job.attempts >= 2
+    assert _sent_at(reminder) is None
+    out = StringIO()
+    call_command("jobs_failed", stdout=out)
+    assert f"{job.id}\t" in out.getvalue()
+    assert SEND_REMINDER in out.getvalue()
+    assert str(reminder["id"]) in out.getvalue()
