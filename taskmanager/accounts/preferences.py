@@ -58,7 +58,22 @@ def preferences_update(*, user, **changes) -> dict:
         setattr(stored, name, value)
     stored.save()
     user.preferences = stored
+    if "time_zone" in fields:
+        _reminders_of_recipient_reschedule(user)
     return preferences_of(user)
+
+
+def _reminders_of_recipient_reschedule(user) -> None:
+    """An all-day due's reminders fire at 09:00 where their recipient lives, who just moved."""
+    # Imported here: the reminders read this module's answers.
+    from django.db.models import Q
+
+    from taskmanager.reminders.models import Reminder
+    from taskmanager.reminders.services import reminders_reschedule
+
+    recipient_of = Q(task__assignee=user) | Q(task__assignee__isnull=True, task__created_by=user)
+    task_ids = Reminder.objects.filter(recipient_of, sent_at__isnull=True).values_list("task_id", flat=True)
+    reminders_reschedule(sorted(set(task_ids), key=str))
 
 
 def preferences_clean(fields: dict) -> dict:

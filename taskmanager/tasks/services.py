@@ -36,6 +36,7 @@ from taskmanager.projects.access import (
     visible_project_ids,
 )
 from taskmanager.projects.services import inbox_id
+from taskmanager.reminders.services import reminders_reschedule
 from taskmanager.tasks import occurrences, subtasks
 from taskmanager.tasks.fields import TOO_MANY_TAGS, clean_project, task_fields_clean
 from taskmanager.tasks.models import Priority, RecurFrom, Tag, Task
@@ -75,6 +76,7 @@ REPLACEMENT_DEFAULTS = {
     "assignee": None,
 }
 DUE_FIELDS = ("due_date", "due_at")
+REMINDER_INPUTS = frozenset({*DUE_FIELDS, "assignee_id"})
 
 
 class BulkAction:
@@ -191,12 +193,14 @@ def task_update(*, actor, task_id, changes: dict, expected_versions: Collection[
         subtasks.parent_locked(parent_id, target, child_id=task.id)
         subtasks.check_may_become_subtask(task)
     completing = fields.get("completed") is True and not task.completed
+    # What a reminder's instant or recipient depends on.
+    reschedule = moved or bool(REMINDER_INPUTS & set(fields))
     for name, value in fields.items():
         setattr(task, name, value)
     if "completed" in fields:
         task.completed_at = completed_at_for(task.completed, task.completed_at)
     if completing and task.recurrence:
-        occurrences.occurrence_complete(task, actor=actor, now=timezone.now())
+        reschedule |= occurrences.occurrence_complete(task, actor=actor, now=timezone.now())
     if moved:
         if tag_names is None:
             tag_names = list(task.tags.values_list("name", flat=True))
@@ -209,6 +213,8 @@ def task_update(*, actor, task_id, changes: dict, expected_versions: Collection[
     task.save()
     if tag_names is not None:
         task.tags.set(_tags_locked_for_linking(target, tag_names))
+    if reschedule:
+        reminders_reschedule([task.id])
     return task_row(actor=actor, task_id=task.id)
 
 
@@ -222,6 +228,7 @@ def task_completion_undo(*, actor, task_id, expected_versions: Collection[int] |
     occurrences.occurrence_undo(task)
     task.version = F("version") + 1
     task.save()
+    reminders_reschedule([task.id])
     return task_row(actor=actor, task_id=task.id)
 
 
@@ -299,6 +306,7 @@ def tasks_set_completed(tasks: QuerySet[Task], *, completed: bool, actor=None) -
             if occurrences.occurrence_complete(task, actor=actor, now=now):
                 task.version = F("version") + 1
                 task.save()
+                reminders_reschedule([task.id])
                 locked.remove(task.id)
                 moved_on += 1
     return moved_on + Task.objects.filter(id__in=locked).update(
@@ -333,9 +341,11 @@ def task_clear_completed(*, actor, project=None) -> int:
 def tasks_unassign(*, project_id, user_id) -> int:
     """Unassign the user from the project's tasks (they left it); each gets a new version."""
     locked = _tasks_lock(Task.objects.filter(project_id=project_id, assignee_id=user_id))
-    return Task.objects.filter(id__in=locked).update(
+    changed = Task.objects.filter(id__in=locked).update(
         assignee=None, version=F("version") + 1, updated_at=timezone.now()
     )
+    reminders_reschedule(locked)  # they go to each task's creator now
+    return changed
 
 
 @write_transaction
