@@ -267,9 +267,19 @@ class Api:
     def task_create(self, fields: dict) -> dict:
         return self._call("POST", "/tasks/", json=fields).data
 
-    def task_replace(self, task_id: str, fields: dict, *, etag: str = "") -> dict:
+    def task_update(self, task_id: str, fields: dict, *, etag: str = "") -> dict:
+        """PATCH: what the form does not show (the parent, the position) stays as it is."""
         headers = {"If-Match": etag} if etag else {}
-        return self._call("PUT", f"/tasks/{task_id}/", json=fields, headers=headers).data
+        return self._call("PATCH", f"/tasks/{task_id}/", json=fields, headers=headers).data
+
+    def task_undo_completion(self, task_id: str) -> dict:
+        return self._call("POST", f"/tasks/{task_id}/undo-completion/").data
+
+    def me(self) -> dict:
+        return self._call("GET", "/me/").data
+
+    def me_update(self, fields: dict) -> dict:
+        return self._call("PATCH", "/me/", json=fields).data
 
     def task_set_completed(self, task_id: str, completed: bool) -> dict:
         return self._call("PATCH", f"/tasks/{task_id}/", json={"completed": completed}).data

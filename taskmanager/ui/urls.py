@@ -1,6 +1,6 @@
 from django.urls import path
 
-from taskmanager.ui.views import auth, lists, members, projects, tasks
+from taskmanager.ui.views import auth, lists, members, preferences, projects, tasks
 
 app_name = "ui"
 
@@ -30,6 +30,8 @@ urlpatterns = [
     path("tasks/<uuid:task_id>/edit/", tasks.task_edit, name="task-edit"),
     path("tasks/<uuid:task_id>/toggle/", tasks.task_toggle, name="task-toggle"),
     path("tasks/<uuid:task_id>/delete/", tasks.task_delete, name="task-delete"),
+    path("settings/", preferences.settings_page, name="settings"),
+    path("tasks/<uuid:task_id>/undo-completion/", tasks.task_undo_completion, name="task-undo"),
     path("login/", auth.login, name="login"),
     path("signup/", auth.signup, name="signup"),
     path("logout/", auth.logout, name="logout"),

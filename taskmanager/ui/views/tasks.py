@@ -22,7 +22,7 @@ from taskmanager.ui.directory import Member, directory_for
 from taskmanager.ui.forms import BulkForm, TaskEditForm, TaskForm, apply_api_errors
 from taskmanager.ui.meta import facts_for
 from taskmanager.ui.records import Task
-from taskmanager.ui.session import api_for, login_required, safe_next
+from taskmanager.ui.session import api_for, login_required, safe_next, user_zone
 from taskmanager.ui.views.common import count_of, render_page, short
 
 BULK_DONE = {"complete": "Completed", "reopen": "Reopened", "delete": "Deleted"}
@@ -65,7 +65,7 @@ def task_edit(request, task_id):
     directory = directory_for(request)
     if request.method == "GET" or REFRESH in request.POST:
         data, etag = api.task_get(str(task_id))
-        task = Task.from_api(data)
+        task = Task.from_api(data, user_zone(request))
         if not directory.can_edit_tasks_in(task.project_id):
             # Viewers (and anyone, in an archived project) see the task, with nothing to change.
             return _read_only_page(request, task, next_url)
@@ -81,7 +81,7 @@ def task_edit(request, task_id):
     status = 400
     if form.is_valid():
         try:
-            saved = api.task_replace(str(task_id), form.to_api(), etag=form.cleaned_data["etag"])
+            saved = api.task_update(str(task_id), form.to_api(), etag=form.cleaned_data["etag"])
         except ApiValidationError as error:
             apply_api_errors(form, error)
         except ApiPreconditionFailed as error:
@@ -99,7 +99,7 @@ def task_edit(request, task_id):
         else:
             messages.success(request, f"Saved “{short(saved['title'])}”.")
             return redirect(next_url)
-    task = Task.from_api(api.task_get(str(task_id))[0])  # for the page heading
+    task = Task.from_api(api.task_get(str(task_id))[0], user_zone(request))  # for the page heading
     if not directory.can_edit_tasks_in(task.project_id):
         refusal = " ".join(form.non_field_errors()) or None
         return _read_only_page(request, task, next_url, refusal=refusal, status=status)
@@ -115,7 +115,12 @@ def _task_form(request, form_class, *, data=None, initial=None):
     if project is not None and project.can_edit_tasks:
         members = [Member.from_api(row) for row in api_for(request).member_list(project.id)]
     form = form_class(
-        data, initial=initial, facts=facts_for(request), projects=directory.editable, members=members
+        data,
+        initial=initial,
+        facts=facts_for(request),
+        projects=directory.editable,
+        members=members,
+        zone=user_zone(request),
     )
     if initial is not None and initial.get("assignee") not in {"", None, *(m.username for m in members)}:
         # A refresh for another project drops an assignee who is no member there.
@@ -156,9 +161,26 @@ def _read_only_page(request, task: Task, next_url: str, *, refusal=None, status=
 @require_POST
 def task_toggle(request, task_id):
     completed = request.POST.get("completed") == "true"
-    task = api_for(request).task_set_completed(str(task_id), completed)
-    verb = "Completed" if task["completed"] else "Reopened"
-    messages.success(request, f"{verb} “{short(task['title'])}”.")
+    task = Task.from_api(api_for(request).task_set_completed(str(task_id), completed), user_zone(request))
+    if completed and not task.completed:
+        # A repeating task: the API moved it to its next due; the user may take that back.
+        next_due = f" Next due {task.due_label}." if task.has_due else ""
+        messages.success(request, f"Completed “{short(task.title)}”.{next_due}", extra_tags=f"undo:{task.id}")
+    else:
+        verb = "Completed" if task.completed else "Reopened"
+        messages.success(request, f"{verb} “{short(task.title)}”.")
+    return redirect(safe_next(request, default=reverse("ui:task-list")))
+
+
+@login_required
+@require_POST
+def task_undo_completion(request, task_id):
+    try:
+        task = api_for(request).task_undo_completion(str(task_id))
+    except ApiConflict as error:
+        messages.warning(request, error.message)
+    else:
+        messages.success(request, f"Undone: “{short(task['title'])}” is back to its previous due.")
     return redirect(safe_next(request, default=reverse("ui:task-list")))
 
 
@@ -168,7 +190,7 @@ def task_delete(request, task_id):
     next_url = safe_next(request, default=reverse("ui:task-list"))
     api = api_for(request)
     data, _etag = api.task_get(str(task_id))
-    task = Task.from_api(data)
+    task = Task.from_api(data, user_zone(request))
     if request.method == "POST":
         api.task_delete(str(task_id))
         messages.success(request, f"Deleted “{short(task.title)}”.")
