@@ -294,6 +294,14 @@ class Api:
         body = {"project": project_id} if project_id else None
         return self._call("POST", "/tasks/clear-completed/", json=body).data["deleted"]
 
+    def subtask_list(self, parent_id: str) -> list[dict]:
+        """The task's subtasks in their order (a task has at most 200)."""
+        params = {"parent": parent_id, "limit": 200}
+        return self._call("GET", "/tasks/", params=params).data["results"]
+
+    def task_patch(self, task_id: str, fields: dict) -> dict:
+        return self._call("PATCH", f"/tasks/{task_id}/", json=fields).data
+
     # Transport
     def _call(
         self, method: str, path: str, *, params=None, json=None, headers=None, authenticated=True

@@ -24,6 +24,7 @@ from taskmanager.ui.meta import facts_for
 from taskmanager.ui.records import Task
 from taskmanager.ui.session import api_for, login_required, safe_next, user_zone
 from taskmanager.ui.views.common import count_of, render_page, short
+from taskmanager.ui.views.subtasks import subtasks_for_page
 
 BULK_DONE = {"complete": "Completed", "reopen": "Reopened", "delete": "Deleted"}
 # The no-JavaScript way to see the assignees of another project: a submit
@@ -74,7 +75,10 @@ def task_edit(request, task_id):
         else:
             initial = TaskEditForm.initial_from(task, etag)
         form = _task_form(request, TaskEditForm, initial=initial)
-        return _form_page(request, form, next_url, task=task, refreshed=request.method == "POST")
+        subtasks = subtasks_for_page(api, data)
+        return _form_page(
+            request, form, next_url, task=task, subtasks=subtasks, refreshed=request.method == "POST"
+        )
 
     # The API decides whether the user may change the task: a viewer's (forged) form gets its 403.
     form = _task_form(request, TaskEditForm, data=request.POST)
@@ -99,11 +103,14 @@ def task_edit(request, task_id):
         else:
             messages.success(request, f"Saved “{short(saved['title'])}”.")
             return redirect(next_url)
-    task = Task.from_api(api.task_get(str(task_id))[0], user_zone(request))  # for the page heading
+    data = api.task_get(str(task_id))[0]
+    task = Task.from_api(data, user_zone(request))  # for the page heading
     if not directory.can_edit_tasks_in(task.project_id):
         refusal = " ".join(form.non_field_errors()) or None
         return _read_only_page(request, task, next_url, refusal=refusal, status=status)
-    return _form_page(request, form, next_url, task=task, status=status)
+    return _form_page(
+        request, form, next_url, task=task, subtasks=subtasks_for_page(api, data), status=status
+    )
 
 
 def _task_form(request, form_class, *, data=None, initial=None):
@@ -143,11 +150,11 @@ def _initial_from_post(post) -> dict:
     return initial
 
 
-def _form_page(request, form, next_url, *, task=None, status=200, refreshed=False):
+def _form_page(request, form, next_url, *, task=None, subtasks=None, status=200, refreshed=False):
     if refreshed:
         # Back where the user was: choosing with the keyboard reloads the form on each choice.
         form.fields["project"].widget.attrs["autofocus"] = True
-    context = {"form": form, "next": next_url, "task": task, "refreshed": refreshed}
+    context = {"form": form, "next": next_url, "task": task, "refreshed": refreshed, "subtasks": subtasks}
     return render_page(request, "ui/task_form.html", context, status=status)
 
 
