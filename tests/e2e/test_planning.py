@@ -62,3 +62,23 @@ def test_plan_in_the_users_zone_repeat_weekly_complete_and_undo(tokyo_page, user
     expect(page.get_by_text("is back to its previous due")).to_be_visible()
     expect(row(page, "Team call").locator("[data-due]")).to_contain_text("7 Jan 2030, 09:30")
     assert datetime.fromisoformat(user.api.get(f"/tasks/{task['id']}/").json()["due_at"]).hour == 0
+
+
+def test_break_a_task_into_subtasks_check_and_reorder_them(page, logged_in, screenshot):
+    parent = logged_in.create_task(title="Move house")
+    page.goto(f"/tasks/{parent['id']}/edit/")
+    for title in ("Book the van", "Pack the books", "Return the keys"):
+        page.get_by_label("Add a subtask").fill(title)
+        page.get_by_role("button", name="Add subtask").click()
+        expect(page.locator("[data-subtask]", has_text=title)).to_be_visible()
+    page.get_by_role("button", name="Complete “Book the van”").click()
+    expect(page.locator("[data-subtask-progress]")).to_have_text("1/3")
+    page.get_by_role("button", name="Move “Return the keys” up").click()
+    expect(page.locator("[data-subtask]")).to_have_text(
+        [re.compile("Book the van"), re.compile("Return the keys"), re.compile("Pack the books")]
+    )
+    screenshot(page, "subtasks")
+    # The list shows the parent only, with its progress.
+    page.goto("/")
+    expect(page.locator("[data-task]")).to_have_count(1)
+    expect(page.locator("[data-subtask-progress]")).to_have_text("1/3")
