@@ -28,7 +28,8 @@ $(CHECKOV_STAMP): requirements/checkov.txt
 
 checkov: $(CHECKOV_STAMP)
 
-## Run both roles locally on SQLite: API on :8001, UI on :8000. Ctrl-C stops both.
+## Run the three roles locally on PostgreSQL (taskmanager_local on 127.0.0.1:5432, or DATABASE_URL):
+## API on :8001, UI on :8000, worker health on :8002. Ctrl-C stops all three.
 run: install
 	$(BIN)/python deploy/run_local.py
 
