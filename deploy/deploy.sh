@@ -6,7 +6,7 @@
 #                             its content and load it into the node, apply
 #                             kustomize/overlays/kind with that tag, wait for the
 #                             Job that makes the Secrets and for the rollouts, and
-#                             smoke-test both roles through their NodePorts
+#                             smoke-test the roles and Mailpit through their NodePorts
 #   deploy/deploy.sh down     delete the cluster and its data (asks first)
 #   deploy/deploy.sh app-secrets NAMESPACE
 #                             staging or production: create whichever of the
@@ -34,6 +34,7 @@ IMAGE_NAME=taskmanager
 IMAGE=$IMAGE_NAME
 UI_URL=http://localhost:30080
 API_URL=http://localhost:30081
+MAIL_URL=http://localhost:30082
 
 # shellcheck source=lib/tools.sh
 source "$ROOT/deploy/lib/tools.sh"
@@ -79,7 +80,10 @@ wait_for_rollouts() {
     log "waiting for the rollouts"
     kube rollout status statefulset/postgres --namespace "$NAMESPACE" --timeout 600s
     kube rollout status deployment/taskmanager-api --namespace "$NAMESPACE" --timeout 600s
+    # Its pods start only once the API's have migrated (their wait-for-migrations step).
+    kube rollout status deployment/taskmanager-worker --namespace "$NAMESPACE" --timeout 300s
     kube rollout status deployment/taskmanager-ui --namespace "$NAMESPACE" --timeout 300s
+    kube rollout status deployment/mailpit --namespace "$NAMESPACE" --timeout 300s
     # A new Deployment starts with one pod; its autoscaler raises it to the
     # minimum within a sync period or two.
     local name minimum ready deadline

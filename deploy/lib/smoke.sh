@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# After the rollouts: both roles answer through their NodePorts, the admin can
-# get a token and is who the API says; then where everything is.
+# After the rollouts: both serving roles and Mailpit answer through their
+# NodePorts, the admin can get a token and is who the API says; then where
+# everything is. (The worker has no NodePort; its rollout waited for /readyz.)
 
 http_status() {
     curl --silent --output /dev/null --write-out '%{http_code}' --max-time 10 \
@@ -20,6 +21,7 @@ smoke_test() {
     expect_status 200 "$UI_URL/readyz"
     expect_status 200 "$API_URL/healthz"
     expect_status 200 "$API_URL/readyz"
+    expect_status 200 "$MAIL_URL/readyz"
 
     # The password goes through stdin, not the command line.
     local password response status token me
@@ -57,6 +59,7 @@ taskmanager ($IMAGE) is running in kind cluster '$CLUSTER_NAME', namespace $NAME
   UI              $UI_URL/
   API             $API_URL/api/v1/   (docs: $API_URL/api/v1/docs/)
   Admin           $API_URL/admin/
+  Mail (Mailpit)  $MAIL_URL/   (the worker's email, caught; nothing is delivered)
   Admin login     $(admin_username) / $(admin_password)
                   (kept in Secret taskmanager-admin-password; the admin is
                   created with it once, and a password changed later stays)

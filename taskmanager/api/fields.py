@@ -7,9 +7,17 @@ refuse it. They check shape only; what a valid title or tag is stays in the
 services, and the schema states those rules through ``schema_pattern``.
 """
 
+from datetime import datetime
+
 from rest_framework import serializers
 
-from taskmanager.domain.patterns import CANONICAL_UUID, ISO_DATE, NUL_FREE, trimmed_text_pattern
+from taskmanager.domain.patterns import (
+    CANONICAL_UUID,
+    ISO_DATE,
+    ISO_DATE_TIME,
+    NUL_FREE,
+    trimmed_text_pattern,
+)
 
 
 class StrictCharField(serializers.CharField):
@@ -79,6 +87,30 @@ class StrictDateField(serializers.DateField):
         if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
             self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An RFC 3339 date-time with its offset ("Z" or +hh:mm); a time without one means no instant."""
+
+    FORMAT = "YYYY-MM-DDThh:mm[:ss[.ffffff]] with Z or an offset such as +01:00"
+    schema_rules = {"pattern": f"^{ISO_DATE_TIME.pattern}$"}
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not ISO_DATE_TIME.fullmatch(value):
+            self.fail("invalid", format=self.FORMAT)
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:  # the right shape, but no such date or time (2026-02-30, 25:00)
+            self.fail("invalid", format=self.FORMAT)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: "3", 3.0 and true are refused (DRF would read each as 3 or 1)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, int) or isinstance(data, bool):
+            self.fail("invalid")
+        return data
 
 
 class StrictUUIDField(serializers.UUIDField):

@@ -7,27 +7,46 @@ from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from taskmanager.accounts.preferences import TIME_ZONE_NAMES, preferences_clean, preferences_of
 from taskmanager.api.fields import (
     BoundedListField,
     StrictBooleanField,
     StrictCharField,
     StrictDateField,
+    StrictDateTimeField,
+    StrictIntegerField,
     StrictUUIDField,
     choice_field,
 )
 from taskmanager.domain.patterns import NOT_NUL, SPACE, char_class, trimmed_text_pattern
+from taskmanager.tasks.fields import TOO_MANY_TAGS, task_fields_clean
 from taskmanager.tasks.models import (
     DESCRIPTION_MAX_LENGTH,
+    RECURRENCE_MAX_LENGTH,
     TAG_MAX_LENGTH,
     TAGS_PER_TASK_MAX,
     TITLE_MAX_LENGTH,
     Priority,
+    RecurFrom,
 )
-from taskmanager.tasks.services import TOO_MANY_TAGS, BulkAction, task_fields_clean
+from taskmanager.tasks.services import BulkAction
 
 # Fields a client may echo back from a GET; accepted and ignored on writes.
 READ_ONLY_TASK_FIELDS = frozenset(
-    {"id", "version", "created_at", "updated_at", "completed_at", "priority_rank", "created_by", "overdue"}
+    {
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "completed_at",
+        "priority_rank",
+        "created_by",
+        "overdue",
+        "due_today",
+        "recurrence_text",
+        "subtask_count",
+        "subtask_done_count",
+    }
 )
 BULK_IDS_MAX = 500
 
@@ -125,7 +144,28 @@ class TaskInputSerializer(StrictSerializer):
     )
     priority = choice_field(Priority.values, required=False)
     completed = StrictBooleanField(required=False)
-    due_date = StrictDateField(allow_null=True, required=False)
+    due_date = StrictDateField(allow_null=True, required=False, help_text="All day; null for none.")
+    due_at = StrictDateTimeField(
+        allow_null=True, required=False, help_text="An instant, with its offset; answered in UTC (Z)."
+    )
+    recurrence = StrictCharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        required=False,
+        schema_pattern=bounded_text_pattern(RECURRENCE_MAX_LENGTH),
+        help_text="An RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO,TH; empty for a task that does not repeat.",
+    )
+    recur_from = choice_field(
+        RecurFrom.values,
+        required=False,
+        help_text="due: the next due follows the schedule; completion: it counts from the day of completion.",
+    )
+    parent = StrictUUIDField(
+        allow_null=True, required=False, help_text="A top-level task of the same project; null for none."
+    )
+    position = StrictIntegerField(
+        required=False, help_text="Order among the parent's subtasks, lower first; new ones go last."
+    )
     # Bounded before its items are read, so a long list of bad items gets one message, not one each.
     tags = BoundedListField(
         child=StrictCharField(allow_blank=True, trim_whitespace=False, schema_pattern=TAG_PATTERN),
@@ -154,7 +194,20 @@ class TaskOutputSerializer(serializers.Serializer):
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
     due_date = serializers.DateField(allow_null=True)
-    overdue = serializers.BooleanField(help_text="Open and due before today (UTC).")
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField(
+        help_text="Open and past due: before today (all day) or before now, in the caller's time zone."
+    )
+    due_today = serializers.BooleanField(help_text="Due on the caller's today, in their time zone.")
+    recurrence = serializers.CharField()
+    recurrence_text = serializers.CharField(
+        help_text="The rule in words; empty when the task does not repeat."
+    )
+    recur_from = serializers.ChoiceField(choices=RecurFrom.choices)
+    parent = serializers.UUIDField(allow_null=True)
+    position = serializers.IntegerField()
+    subtask_count = serializers.IntegerField()
+    subtask_done_count = serializers.IntegerField()
     tags = serializers.ListField(child=serializers.CharField())
     assignee = serializers.CharField(allow_null=True, help_text="Username, or null when unassigned.")
     created_by = serializers.CharField(allow_null=True, help_text="Username; null once that account is gone.")
@@ -174,7 +227,16 @@ class TaskOutputSerializer(serializers.Serializer):
             "completed": row["completed"],
             "completed_at": iso_time(row["completed_at"]),
             "due_date": row["due_date"].isoformat() if row["due_date"] else None,
+            "due_at": iso_time(row["due_at"]),
             "overdue": row["overdue"],
+            "due_today": row["due_today"],
+            "recurrence": row["recurrence"],
+            "recurrence_text": row["recurrence_text"],
+            "recur_from": row["recur_from"],
+            "parent": str(row["parent_id"]) if row["parent_id"] else None,
+            "position": row["position"],
+            "subtask_count": row["subtask_count"],
+            "subtask_done_count": row["subtask_done_count"],
             "tags": row["tags"],
             "assignee": row["assignee_username"],
             "created_by": row["created_by_username"],
@@ -225,6 +287,9 @@ class StatsOutputSerializer(serializers.Serializer):
     open = serializers.IntegerField()
     overdue = serializers.IntegerField()
     by_priority = PriorityCountsSerializer()
+    completed_occurrences = serializers.IntegerField(
+        help_text="Occurrences of repeating tasks completed before the task moved on to its next due."
+    )
 
 
 class TagOutputSerializer(serializers.Serializer):
@@ -258,6 +323,29 @@ class UserOutputSerializer(serializers.Serializer):
     email = serializers.CharField()
     is_staff = serializers.BooleanField()
     date_joined = serializers.DateTimeField()
+
+
+class MeOutputSerializer(UserOutputSerializer):
+    """The caller, with their preferences (accounts.preferences)."""
+
+    time_zone = serializers.CharField(help_text="IANA name; UTC until the user chooses one.")
+    time_zone_chosen = serializers.BooleanField(help_text="Whether the user has chosen a time zone yet.")
+    email_reminders = serializers.BooleanField(help_text="Whether reminders are sent by email.")
+
+    def to_representation(self, user):
+        return {**UserOutputSerializer(user).data, **preferences_of(user)}
+
+
+class MeInputSerializer(StrictSerializer):
+    """Shape only: which zone names exist is the domain's rule (accounts.preferences)."""
+
+    ignored_fields = frozenset({"id", "username", "email", "is_staff", "date_joined", "time_zone_chosen"})
+    domain_rules = staticmethod(preferences_clean)
+
+    time_zone = choice_field(
+        sorted(TIME_ZONE_NAMES), required=False, help_text="An IANA time zone name, such as Europe/Berlin."
+    )
+    email_reminders = StrictBooleanField(required=False)
 
 
 class ErrorDetailSerializer(serializers.Serializer):

@@ -25,6 +25,11 @@ urlpatterns = [
     path("tasks/clear-completed/", tasks.TaskClearCompletedView.as_view(), name="task-clear-completed"),
     path("tasks/stats/", tasks.TaskStatsView.as_view(), name="task-stats"),
     path("tasks/<uuid:pk>/", tasks.TaskDetailView.as_view(), name="task-detail"),
+    path(
+        "tasks/<uuid:pk>/undo-completion/",
+        tasks.TaskUndoCompletionView.as_view(),
+        name="task-undo-completion",
+    ),
     path("tags/", tasks.TagListView.as_view(), name="tag-list"),
     path("tasks/<uuid:pk>/reminders/", reminder_views.TaskReminderListView.as_view(), name="task-reminders"),
     path("reminders/<uuid:pk>/", reminder_views.ReminderDetailView.as_view(), name="reminder-detail"),

@@ -288,7 +288,14 @@ if ROLE_PROFILE.has_database:
     # (EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD, EMAIL_USE_TLS/SSL;
     # what the URL leaves out keeps Django's default.)
     globals().update(
-        {name: value for name, value in env.email_url("EMAIL_URL", default="consolemail://").items() if value}
+        {
+            name: value
+            # EMAIL_URL_FILE (a mounted Secret, as the production overlays give it) wins, as for the database.
+            for name, value in env.email_url_config(
+                _url_setting("EMAIL_URL", default="consolemail://")
+            ).items()
+            if value
+        }
     )
     # Seconds an SMTP conversation may stall before the job fails (and is retried).
     EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)

@@ -40,6 +40,7 @@ API_ROUTES = (
     "api/v1/tasks/clear-completed/",
     "api/v1/tasks/stats/",
     "api/v1/tasks/<uuid:pk>/",
+    "api/v1/tasks/<uuid:pk>/undo-completion/",
     "api/v1/tags/",
     "api/v1/tasks/<uuid:pk>/reminders/",
     "api/v1/reminders/<uuid:pk>/",

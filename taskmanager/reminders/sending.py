@@ -77,7 +77,7 @@ def _refusal(reminder: Reminder | None, fire_at: datetime) -> str | None:
 
 def _due_text(task, zone) -> str:
     """The task's due as the recipient reads it: the date, or the local date and time with the zone."""
-    due_at = getattr(task, "due_at", None)
+    due_at = task.due_at
     if due_at is not None:
         local = due_at.astimezone(zone)
         return f"{date_format(local, 'D j M Y, H:i')} ({zone.key})"

@@ -69,7 +69,7 @@ def reminder_create(*, actor, task_id, remind_at: datetime | None = None, before
     """A new reminder on a task the actor may change (the editor role, as for editing the task)."""
     task = _task_for_write(actor, task_id)
     fields = reminder_fields_clean({"remind_at": remind_at, "before_minutes": before_minutes})
-    if fields["before_minutes"] is not None and task.due_date is None and _due_at(task) is None:
+    if fields["before_minutes"] is not None and task.due_date is None and task.due_at is None:
         raise ValidationError({"before_minutes": [NO_DUE]})
     if task.reminders.count() >= REMINDERS_PER_TASK_MAX:
         raise ValidationError({"task": [TOO_MANY]})
@@ -147,13 +147,8 @@ def _task_for_write(actor, task_id) -> Task:
     return task
 
 
-def _due_at(task):
-    # Task.due_at comes with the recurrence work; until then every due is all-day.
-    return getattr(task, "due_at", None)
-
-
 def _fire_at(reminder: Reminder, task: Task):
-    due = due_instant(due_date=task.due_date, due_at=_due_at(task), zone=user_zone(task_recipient(task)))
+    due = due_instant(due_date=task.due_date, due_at=task.due_at, zone=user_zone(task_recipient(task)))
     return fire_at_for(remind_at=reminder.remind_at, before_minutes=reminder.before_minutes, due=due)
 
 

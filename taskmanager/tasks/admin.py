@@ -14,10 +14,19 @@ from django.db import transaction
 from taskmanager.domain.errors import Conflict, RoleRequired
 from taskmanager.projects.access import Administration
 from taskmanager.tasks import services
-from taskmanager.tasks.models import Tag, Task
+from taskmanager.tasks.models import RecurFrom, Tag, Task
 
 # The form fields that map one to one onto the services' task fields.
-_TASK_FIELDS = ("title", "description", "priority", "completed", "due_date")
+_TASK_FIELDS = (
+    "title",
+    "description",
+    "priority",
+    "completed",
+    "due_date",
+    "due_at",
+    "recurrence",
+    "recur_from",
+)
 # The service's field names that the form spells differently.
 _FORM_FIELD = {"tags": "tag_names", "assignee": "assignee_name"}
 
@@ -44,6 +53,8 @@ class TaskAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Kept as written, as the API keeps it.
         self.fields["description"].strip = False
+        # Left out means "from the due date", as in the API.
+        self.fields["recur_from"].required = False
         # A new task has its id (a UUID default) before it is saved: ask the state, not the pk.
         if not self.instance._state.adding:
             self.fields["tag_names"].initial = ", ".join(self.instance.tags.values_list("name", flat=True))
@@ -54,6 +65,7 @@ class TaskAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         cleaned["tags"] = cleaned.get("tag_names", "").replace(",", " ").split()
+        cleaned["recur_from"] = cleaned.get("recur_from") or RecurFrom.DUE
         if not self.errors:
             # The service's own checks (membership of the assignee, an archived
             # project, every field rule), run and rolled back, so the form shows
@@ -99,12 +111,21 @@ class TaskAdminForm(forms.ModelForm):
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     form = TaskAdminForm
-    list_display = ("title", "project", "assignee", "priority", "completed", "due_date", "updated_at")
+    list_display = (
+        "title",
+        "project",
+        "assignee",
+        "priority",
+        "completed",
+        "due_date",
+        "due_at",
+        "updated_at",
+    )
     list_filter = ("completed", "priority", "due_date", ("project", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "description", "project__name", "assignee__username", "tags__name")
     list_select_related = ("project", "project__inbox_of", "assignee")
     autocomplete_fields = ("project",)
-    readonly_fields = ("id", "created_by", "completed_at", "created_at", "updated_at", "version")
+    readonly_fields = ("id", "created_by", "parent", "completed_at", "created_at", "updated_at", "version")
     date_hierarchy = "created_at"
     actions = ("mark_completed", "mark_open")
     list_per_page = 50

@@ -8,12 +8,19 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, TruncDate
 from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
 
 from taskmanager.domain.patterns import CANONICAL_UUID, ISO_DATE, NUL_FREE, trimmed_text_pattern
 from taskmanager.tasks.models import Priority, Task
-from taskmanager.tasks.rules import overdue_condition, today_utc
+from taskmanager.tasks.rules import (
+    clock_for,
+    due_after_condition,
+    due_before_condition,
+    due_today_condition,
+    overdue_condition,
+)
 
 SEARCH_MAX_LENGTH = 200
 
@@ -24,6 +31,7 @@ ORDERINGS = {
     "due_date": "due_date",
     "priority": "priority_rank",
     "title": "title",
+    "position": "position",
 }
 _ORDERING_NAME = "-?(?:" + "|".join(sorted(ORDERINGS)) + ")"
 # Comma-separated names, each optionally with "-"; empty means the default order.
@@ -97,10 +105,27 @@ class PriorityListFilter(django_filters.BaseInFilter, django_filters.ChoiceFilte
 
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
+PARENT_NONE = "none"
+PARENT_ANY = "any"
+
+
+class ParentField(forms.CharField):
+    """``none`` (top-level tasks), ``any`` (every task) or a task's id (its subtasks)."""
+
+    def to_python(self, value):
+        if value in (None, PARENT_NONE, PARENT_ANY):
+            return value
+        if not CANONICAL_UUID.fullmatch(value):
+            raise forms.ValidationError("Use none, any or the id of a task.", code="invalid")
+        return value
+
+
+class ParentFilter(django_filters.Filter):
+    field_class = ParentField
 
 
 class TaskFilter(django_filters.FilterSet):
-    """Takes the acting user as ``actor`` (for ``assignee=me``)."""
+    """Takes the acting user as ``actor`` (for ``assignee=me``, and whose "today" the due filters mean)."""
 
     project = CanonicalUUIDFilter(field_name="project_id")
     assignee = extend_schema_field(
@@ -115,8 +140,18 @@ class TaskFilter(django_filters.FilterSet):
     tag = extend_schema_field({"type": "string", "pattern": NUL_FREE})(
         django_filters.CharFilter(method="filter_tag")
     )
-    due_before = IsoDateFilter(field_name="due_date", lookup_expr="lt")
-    due_after = IsoDateFilter(field_name="due_date", lookup_expr="gt")
+    parent = extend_schema_field(
+        {
+            "type": "string",
+            "pattern": f"^(?:{PARENT_NONE}|{PARENT_ANY}|{CANONICAL_UUID.pattern})$",
+            "description": "none: top-level tasks (the list's default); any: every task; a task's id: "
+            "its subtasks.",
+        }
+    )(ParentFilter(method="filter_parent"))
+    # Dates in the caller's time zone; a task due at an instant counts on its local date.
+    due_before = IsoDateFilter(method="filter_due_before")
+    due_after = IsoDateFilter(method="filter_due_after")
+    due_today = StrictBooleanFilter(method="filter_due_today")
     overdue = StrictBooleanFilter(method="filter_overdue")
     # The form field trims before it checks the length.
     search = extend_schema_field(
@@ -148,6 +183,7 @@ class TaskFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, actor=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.actor = actor
+        self.clock = clock_for(actor)
 
     def filter_assignee(self, queryset, name, value):
         value = value.strip()
@@ -160,8 +196,25 @@ class TaskFilter(django_filters.FilterSet):
     def filter_tag(self, queryset, name, value):
         return queryset.filter(tags__name=value.strip().lower())
 
+    def filter_parent(self, queryset, name, value):
+        if value == PARENT_ANY:
+            return queryset
+        if value == PARENT_NONE:
+            return queryset.filter(parent__isnull=True)
+        return queryset.filter(parent_id=value)
+
+    def filter_due_before(self, queryset, name, value):
+        return queryset.filter(due_before_condition(self.clock, value))
+
+    def filter_due_after(self, queryset, name, value):
+        return queryset.filter(due_after_condition(self.clock, value))
+
+    def filter_due_today(self, queryset, name, value):
+        due_today = due_today_condition(self.clock)
+        return queryset.filter(due_today) if value else queryset.exclude(due_today)
+
     def filter_overdue(self, queryset, name, value):
-        overdue = overdue_condition(today_utc())
+        overdue = overdue_condition(self.clock)
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_search(self, queryset, name, value):
@@ -176,8 +229,13 @@ class TaskFilter(django_filters.FilterSet):
             descending = part.startswith("-")
             field = ORDERINGS[part.removeprefix("-")]
             if field == "due_date":
-                # Tasks without a due date go last in both directions.
-                fields.append(F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True))
+                # By local due day, all-day tasks before timed ones on the same day;
+                # tasks without a due go last in both directions.
+                day = Coalesce("due_date", TruncDate("due_at", tzinfo=self.clock.zone))
+                if descending:
+                    fields += [day.desc(nulls_last=True), F("due_at").desc(nulls_last=True)]
+                else:
+                    fields += [day.asc(nulls_last=True), F("due_at").asc(nulls_first=True)]
             else:
                 fields.append(f"-{field}" if descending else field)
         # A unique tie-breaker keeps pages stable across requests.

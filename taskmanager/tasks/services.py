@@ -17,7 +17,6 @@ reads it, inside the same transaction, so it shows this write and no later one.
 """
 
 import functools
-import uuid
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
 
@@ -37,19 +36,30 @@ from taskmanager.projects.access import (
     visible_project_ids,
 )
 from taskmanager.projects.services import inbox_id
-from taskmanager.tasks.models import (
-    DESCRIPTION_MAX_LENGTH,
-    TAG_MAX_LENGTH,
-    TAGS_PER_TASK_MAX,
-    TITLE_MAX_LENGTH,
-    Priority,
-    Tag,
-    Task,
-)
+from taskmanager.reminders.services import reminders_reschedule
+from taskmanager.tasks import occurrences, subtasks
+from taskmanager.tasks.fields import TOO_MANY_TAGS, clean_project, task_fields_clean
+from taskmanager.tasks.models import Priority, RecurFrom, Tag, Task
 from taskmanager.tasks.selectors import task_row
 
+__all__ = ["TOO_MANY_TAGS", "task_fields_clean"]  # the API's serializers check with these
+
 EDITABLE_FIELDS = frozenset(
-    {"title", "description", "priority", "completed", "due_date", "tags", "project", "assignee"}
+    {
+        "title",
+        "description",
+        "priority",
+        "completed",
+        "due_date",
+        "due_at",
+        "recurrence",
+        "recur_from",
+        "parent",
+        "position",
+        "tags",
+        "project",
+        "assignee",
+    }
 )
 # What PUT (a full replacement) sets a field it leaves out to.
 REPLACEMENT_DEFAULTS = {
@@ -57,9 +67,16 @@ REPLACEMENT_DEFAULTS = {
     "priority": Priority.MEDIUM,
     "completed": False,
     "due_date": None,
+    "due_at": None,
+    "recurrence": "",
+    "recur_from": RecurFrom.DUE,
+    "parent": None,
+    "position": 0,
     "tags": [],
     "assignee": None,
 }
+DUE_FIELDS = ("due_date", "due_at")
+REMINDER_INPUTS = frozenset({*DUE_FIELDS, "assignee_id"})
 
 
 class BulkAction:
@@ -79,10 +96,15 @@ def task_create(
     priority: str = Priority.MEDIUM,
     completed: bool = False,
     due_date: date | None = None,
+    due_at: datetime | None = None,
+    recurrence: str = "",
+    recur_from: str = RecurFrom.DUE,
+    parent=None,
+    position: int | None = None,
     tags: Iterable[str] = (),
     assignee: str | None = None,
 ) -> dict:
-    """A new task in ``project`` (the actor's Inbox when None), made by the actor."""
+    """A new task by the actor in ``project``: the actor's Inbox when None, the parent's for a subtask."""
     fields = task_fields_clean(
         {
             "title": title,
@@ -90,16 +112,29 @@ def task_create(
             "priority": priority,
             "completed": completed,
             "due_date": due_date,
+            "due_at": due_at,
+            "recurrence": recurrence,
+            "recur_from": recur_from,
+            "parent": parent,
+            **({} if position is None else {"position": position}),
             "tags": tags,
             "assignee": assignee,
             **({} if project is None else {"project": project}),
         }
     )
-    project_id = fields.pop("project", None) or inbox_id(actor_user(actor))
+    parent_id = fields.pop("parent")
+    project_id = fields.pop("project", None)
+    if parent_id is not None:
+        project_id = subtasks.project_of_parent(actor, parent_id, project_id)
+    project_id = project_id or inbox_id(actor_user(actor))
     task_write_access(actor, project_id)
+    if parent_id is not None:
+        subtasks.parent_locked(parent_id, project_id)
+        if "position" not in fields:
+            fields["position"] = subtasks.next_position(parent_id)
     username = fields.pop("assignee")
     tag_names = fields.pop("tags")
-    task = Task(project_id=project_id, created_by=actor_user(actor), **fields)
+    task = Task(project_id=project_id, parent_id=parent_id, created_by=actor_user(actor), **fields)
     task.assignee_id = member_user_id(project_id, username) if username else None
     task.completed_at = timezone.now() if task.completed else None
     task.save()
@@ -115,14 +150,26 @@ def task_update(*, actor, task_id, changes: dict, expected_versions: Collection[
     ``expected_versions``: when given, the change applies only if the task's
     current version is one of them; otherwise VersionConflict. Moving the task
     to another project needs the editor role in both, takes its tag names
-    along and unassigns an assignee who is not a member there.
+    (and its subtasks) along and unassigns an assignee who is not a member
+    there. Setting one kind of due clears the other. Completing a repeating
+    task moves it to its next occurrence instead (tasks.occurrences).
     """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
     fields = task_fields_clean(changes)
+    for kind, other in (DUE_FIELDS, DUE_FIELDS[::-1]):
+        if fields.get(kind) is not None and other not in fields:
+            fields[other] = None
     seen = _task_seen(actor, task_id)
-    target = fields.pop("project", seen["project_id"])
+    parent_given = "parent" in fields
+    parent_id = fields.pop("parent", seen["parent_id"])
+    target = fields.pop("project", None)
+    if parent_id is not None:
+        if not parent_given and target not in (None, seen["project_id"]):
+            raise ValidationError({"project": [subtasks.STAYS_WITH_PARENT]})
+        target = subtasks.project_of_parent(actor, parent_id, target)
+    target = target or seen["project_id"]
     for project_id in sorted({seen["project_id"], target}, key=str):
         task_write_access(actor, project_id)
     if "assignee" in fields:
@@ -138,20 +185,50 @@ def task_update(*, actor, task_id, changes: dict, expected_versions: Collection[
     task = _task_locked(task_id, seen)
     _check_version(task, expected_versions)
     moved = target != task.project_id
-    if not fields and tag_names is None and not moved:
+    reparented = parent_id != task.parent_id
+    if not fields and tag_names is None and not moved and not reparented:
         # Nothing to change: keep the version, so other readers' ETags stay valid.
         return task_row(actor=actor, task_id=task.id)
-    if "completed" in fields:
-        fields["completed_at"] = completed_at_for(fields["completed"], task.completed_at)
-    if moved and tag_names is None:
-        tag_names = list(task.tags.values_list("name", flat=True))
+    if reparented and parent_id is not None:
+        subtasks.parent_locked(parent_id, target, child_id=task.id)
+        subtasks.check_may_become_subtask(task)
+    completing = fields.get("completed") is True and not task.completed
+    # What a reminder's instant or recipient depends on.
+    reschedule = moved or bool(REMINDER_INPUTS & set(fields))
     for name, value in fields.items():
         setattr(task, name, value)
+    if "completed" in fields:
+        task.completed_at = completed_at_for(task.completed, task.completed_at)
+    if completing and task.recurrence:
+        reschedule |= occurrences.occurrence_complete(task, actor=actor, now=timezone.now())
+    if moved:
+        if tag_names is None:
+            tag_names = list(task.tags.values_list("name", flat=True))
+        subtasks.subtasks_move(
+            subtasks.subtasks_locked(task), project_id=target, link_tags=_tags_locked_for_linking
+        )
     task.project_id = target
+    task.parent_id = parent_id
     task.version = F("version") + 1
     task.save()
     if tag_names is not None:
         task.tags.set(_tags_locked_for_linking(target, tag_names))
+    if reschedule:
+        reminders_reschedule([task.id])
+    return task_row(actor=actor, task_id=task.id)
+
+
+@write_transaction
+def task_completion_undo(*, actor, task_id, expected_versions: Collection[int] | None = None) -> dict:
+    """Take back the completion of a repeating task's occurrence, if nothing changed the task since."""
+    seen = _task_seen(actor, task_id)
+    task_write_access(actor, seen["project_id"])
+    task = _task_locked(task_id, seen)
+    _check_version(task, expected_versions)
+    occurrences.occurrence_undo(task)
+    task.version = F("version") + 1
+    task.save()
+    reminders_reschedule([task.id])
     return task_row(actor=actor, task_id=task.id)
 
 
@@ -159,7 +236,7 @@ def _task_seen(actor, task_id) -> dict:
     """Where the task is as the actor sees it before any lock; raises Task.DoesNotExist."""
     seen = (
         Task.objects.filter(id=task_id, project_id__in=visible_project_ids(actor))
-        .values("project_id", "assignee_id")
+        .values("project_id", "assignee_id", "parent_id")
         .first()
     )
     if seen is None:
@@ -172,7 +249,11 @@ def _task_locked(task_id, seen: dict) -> Task:
     task = Task.objects.select_for_update(of=("self",)).filter(id=task_id).first()
     if task is None:
         raise Task.DoesNotExist
-    if task.project_id != seen["project_id"] or task.assignee_id != seen["assignee_id"]:
+    if (task.project_id, task.assignee_id, task.parent_id) != (
+        seen["project_id"],
+        seen["assignee_id"],
+        seen["parent_id"],
+    ):
         raise RetryableConflict("the task moved or was reassigned while being changed")
     return task
 
@@ -204,18 +285,31 @@ def task_bulk_apply(*, actor, ids: Iterable, action: str) -> int:
     tasks = Task.objects.filter(project_id__in=editable_project_ids_locked(actor), id__in=list(ids))
     if action == BulkAction.DELETE:
         return tasks_delete(tasks)
-    return tasks_set_completed(tasks, completed=action == BulkAction.COMPLETE)
+    return tasks_set_completed(tasks, completed=action == BulkAction.COMPLETE, actor=actor)
 
 
 _ACTION_CLEANER = functools.partial(cleaning.choice, label="Action", choices=BulkAction.ALL)
 
 
 @write_transaction
-def tasks_set_completed(tasks: QuerySet[Task], *, completed: bool) -> int:
-    """Complete or reopen every task in ``tasks`` in one UPDATE; returns how many changed."""
+def tasks_set_completed(tasks: QuerySet[Task], *, completed: bool, actor=None) -> int:
+    """Complete or reopen every task in ``tasks``; returns how many changed.
+
+    One UPDATE, but for repeating tasks being completed: each moves to its
+    next occurrence on ``actor``'s clock (tasks.occurrences).
+    """
     now = timezone.now()
     locked = _tasks_lock(tasks.filter(completed=not completed))
-    return Task.objects.filter(id__in=locked).update(
+    moved_on = 0
+    if completed:
+        for task in Task.objects.filter(id__in=locked).exclude(recurrence="").order_by("id"):
+            if occurrences.occurrence_complete(task, actor=actor, now=now):
+                task.version = F("version") + 1
+                task.save()
+                reminders_reschedule([task.id])
+                locked.remove(task.id)
+                moved_on += 1
+    return moved_on + Task.objects.filter(id__in=locked).update(
         completed=completed,
         completed_at=now if completed else None,
         version=F("version") + 1,
@@ -239,7 +333,7 @@ def task_clear_completed(*, actor, project=None) -> int:
     if project is None:
         project_ids = editable_project_ids_locked(actor)
     else:
-        project_ids = [task_write_access(actor, _clean_project(project)).project_id]
+        project_ids = [task_write_access(actor, clean_project(project)).project_id]
     return tasks_delete(Task.objects.filter(project_id__in=project_ids, completed=True))
 
 
@@ -247,9 +341,11 @@ def task_clear_completed(*, actor, project=None) -> int:
 def tasks_unassign(*, project_id, user_id) -> int:
     """Unassign the user from the project's tasks (they left it); each gets a new version."""
     locked = _tasks_lock(Task.objects.filter(project_id=project_id, assignee_id=user_id))
-    return Task.objects.filter(id__in=locked).update(
+    changed = Task.objects.filter(id__in=locked).update(
         assignee=None, version=F("version") + 1, updated_at=timezone.now()
     )
+    reminders_reschedule(locked)  # they go to each task's creator now
+    return changed
 
 
 @write_transaction
@@ -286,85 +382,6 @@ def _tasks_lock(tasks: QuerySet[Task]) -> list:
 def _check_version(task: Task, expected_versions: Collection[int] | None) -> None:
     if expected_versions is not None and task.version not in expected_versions:
         raise VersionConflict(task.id, task.version, "task")
-
-
-def task_fields_clean(fields: dict) -> dict:
-    """Normalise and validate the given task fields; raises ValidationError naming each bad one."""
-    return cleaning.fields_clean(fields, _CLEANERS)
-
-
-clean_title = functools.partial(cleaning.required_text, label="Title", max_length=TITLE_MAX_LENGTH)
-
-
-def _clean_due_date(value) -> date | None:
-    # A datetime is a date too, but would silently drop its time and zone.
-    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-        raise ValidationError("Due date must be a date (YYYY-MM-DD) or null.")
-    return value
-
-
-def _clean_project(value) -> uuid.UUID:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationError("Project must be the id of a project.") from None
-
-
-def _clean_assignee(value) -> str | None:
-    """A username, or None for nobody; whether they are a member is checked with the project."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError("Assignee must be a username or null.")
-    return value.strip() or None
-
-
-def _clean_tags(values) -> list[str]:
-    if isinstance(values, str | bytes):
-        # Iterating a string would make one tag per character.
-        raise ValidationError("Tags must be a list of names.")
-    names = []
-    for raw in values or ():
-        if not isinstance(raw, str):
-            raise ValidationError("Tags must be a list of names.")
-        name = raw.strip().lower()
-        # Blank is not a tag: one rule and one message for every way of saying it.
-        if not name or len(name) > TAG_MAX_LENGTH or not _is_slug(name):
-            raise ValidationError(
-                f"Tag {raw!r} is invalid: use up to {TAG_MAX_LENGTH} letters, digits, '-' or '_', "
-                "starting with a letter or digit."
-            )
-        if name not in names:
-            names.append(name)
-    if len(names) > TAGS_PER_TASK_MAX:
-        raise ValidationError(TOO_MANY_TAGS)
-    return names
-
-
-# Also the API's answer to a longer list, which it refuses before reading the items.
-TOO_MANY_TAGS = f"A task can have at most {TAGS_PER_TASK_MAX} tags."
-
-
-def _is_slug(name: str) -> bool:
-    return (name[0].isascii() and name[0].isalnum()) and all(
-        (c.isascii() and c.isalnum()) or c in "-_" for c in name
-    )
-
-
-_CLEANERS = {
-    "title": clean_title,
-    "description": functools.partial(
-        cleaning.optional_text, label="Description", max_length=DESCRIPTION_MAX_LENGTH
-    ),
-    "priority": functools.partial(cleaning.choice, label="Priority", choices=Priority.values),
-    "completed": functools.partial(cleaning.boolean, label="Completed"),
-    "due_date": _clean_due_date,
-    "tags": _clean_tags,
-    "project": _clean_project,
-    "assignee": _clean_assignee,
-}
 
 
 def _tags_locked_for_linking(project_id, names: list[str]) -> list[int]:

@@ -267,9 +267,19 @@ class Api:
     def task_create(self, fields: dict) -> dict:
         return self._call("POST", "/tasks/", json=fields).data
 
-    def task_replace(self, task_id: str, fields: dict, *, etag: str = "") -> dict:
+    def task_update(self, task_id: str, fields: dict, *, etag: str = "") -> dict:
+        """PATCH: what the form does not show (the parent, the position) stays as it is."""
         headers = {"If-Match": etag} if etag else {}
-        return self._call("PUT", f"/tasks/{task_id}/", json=fields, headers=headers).data
+        return self._call("PATCH", f"/tasks/{task_id}/", json=fields, headers=headers).data
+
+    def task_undo_completion(self, task_id: str) -> dict:
+        return self._call("POST", f"/tasks/{task_id}/undo-completion/").data
+
+    def me(self) -> dict:
+        return self._call("GET", "/me/").data
+
+    def me_update(self, fields: dict) -> dict:
+        return self._call("PATCH", "/me/", json=fields).data
 
     def task_set_completed(self, task_id: str, completed: bool) -> dict:
         return self._call("PATCH", f"/tasks/{task_id}/", json={"completed": completed}).data
@@ -283,6 +293,14 @@ class Api:
     def task_clear_completed(self, project_id: str | None = None) -> int:
         body = {"project": project_id} if project_id else None
         return self._call("POST", "/tasks/clear-completed/", json=body).data["deleted"]
+
+    def subtask_list(self, parent_id: str) -> list[dict]:
+        """The task's subtasks in their order (a task has at most 200)."""
+        params = {"parent": parent_id, "limit": 200}
+        return self._call("GET", "/tasks/", params=params).data["results"]
+
+    def task_patch(self, task_id: str, fields: dict) -> dict:
+        return self._call("PATCH", f"/tasks/{task_id}/", json=fields).data
 
     # Transport
     def _call(

@@ -25,6 +25,7 @@ class ServerFacts:
     roles: tuple[str, ...]
     orderings: frozenset[str]
     limits: dict = field(default_factory=dict)
+    time_zones: tuple[str, ...] = ("UTC",)
 
     @classmethod
     def from_api(cls, data: dict) -> "ServerFacts":
@@ -35,6 +36,7 @@ class ServerFacts:
             roles=tuple(data.get("roles") or ()),
             orderings=frozenset(data.get("orderings") or ()),
             limits=dict(data.get("limits") or {}),
+            time_zones=tuple(data.get("time_zones") or ("UTC",)),
         )
 
     def limit(self, name: str) -> int | None:

@@ -3,6 +3,9 @@
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+UTC = ZoneInfo("UTC")
 
 DESCRIPTION_PREVIEW_LENGTH = 160
 # The UI speaks en-us; the month names are fixed rather than looked up per row
@@ -29,6 +32,15 @@ class Task:
     project_id: str = ""
     assignee: str | None = None
     created_by: str | None = None
+    # The due instant in the user's zone, for a task due at a time.
+    due_local: datetime | None = None
+    due_today: bool = False
+    recurrence: str = ""
+    recurrence_text: str = ""
+    recur_from: str = "due"
+    parent: str | None = None
+    subtask_count: int = 0
+    subtask_done_count: int = 0
 
     @property
     def description_preview(self) -> str:
@@ -39,13 +51,29 @@ class Task:
 
     @property
     def due_label(self) -> str:
-        """The due date as people read it, e.g. "3 Dec 2026"."""
+        """The due as people read it, e.g. "3 Dec 2026" or "3 Dec 2026, 09:30" (in the user's zone)."""
+        if self.due_local is not None:
+            due = self.due_local
+            return f"{due.day} {_MONTHS[due.month - 1]} {due.year}, {due:%H:%M}"
         due = self.due_date
         return f"{due.day} {_MONTHS[due.month - 1]} {due.year}" if due else ""
 
+    @property
+    def due_iso(self) -> str:
+        return (
+            self.due_local.isoformat()
+            if self.due_local
+            else (self.due_date.isoformat() if self.due_date else "")
+        )
+
+    @property
+    def has_due(self) -> bool:
+        return self.due_local is not None or self.due_date is not None
+
     @classmethod
-    def from_api(cls, data: dict) -> "Task":
+    def from_api(cls, data: dict, zone: ZoneInfo = UTC) -> "Task":
         due_date = date.fromisoformat(data["due_date"]) if data.get("due_date") else None
+        due_at = _datetime(data.get("due_at"))
         return cls(
             id=data["id"],
             title=data["title"],
@@ -62,6 +90,14 @@ class Task:
             project_id=str(data.get("project") or ""),
             assignee=data.get("assignee") or None,
             created_by=data.get("created_by") or None,
+            due_local=due_at.astimezone(zone) if due_at else None,
+            due_today=bool(data.get("due_today")),
+            recurrence=data.get("recurrence") or "",
+            recurrence_text=data.get("recurrence_text") or "",
+            recur_from=data.get("recur_from") or "due",
+            parent=data.get("parent") or None,
+            subtask_count=int(data.get("subtask_count") or 0),
+            subtask_done_count=int(data.get("subtask_done_count") or 0),
         )
 
 

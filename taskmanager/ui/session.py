@@ -2,6 +2,7 @@
 
 from functools import wraps
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
@@ -14,6 +15,9 @@ from taskmanager.ui.api_client import Api
 
 TOKEN_KEY = "api_token"  # noqa: S105 (a session key name, not a secret)
 USERNAME_KEY = "username"
+# The user's IANA zone, read from GET /me/ at login and kept fresh by the settings page.
+TIME_ZONE_KEY = "time_zone"
+UTC = ZoneInfo("UTC")
 
 
 def api_for(request) -> Api:
@@ -33,6 +37,18 @@ def session_login(request, *, token: str, username: str) -> None:
     request.session.flush()
     request.session[TOKEN_KEY] = token
     request.session[USERNAME_KEY] = username
+
+
+def remember_time_zone(request, name: str) -> None:
+    request.session[TIME_ZONE_KEY] = name
+
+
+def user_zone(request) -> ZoneInfo:
+    """Where the user's dates and times are shown and entered (UTC until known)."""
+    try:
+        return ZoneInfo(request.session.get(TIME_ZONE_KEY) or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def session_end(request) -> None:

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from taskmanager.ui.views import auth, lists, members, projects, tasks
+from taskmanager.ui.views import auth, lists, members, preferences, projects, tasks
+from taskmanager.ui.views.subtasks import subtask_add, subtask_delete, subtask_move, subtask_toggle
 
 app_name = "ui"
 
@@ -30,6 +31,24 @@ urlpatterns = [
     path("tasks/<uuid:task_id>/edit/", tasks.task_edit, name="task-edit"),
     path("tasks/<uuid:task_id>/toggle/", tasks.task_toggle, name="task-toggle"),
     path("tasks/<uuid:task_id>/delete/", tasks.task_delete, name="task-delete"),
+    path("settings/", preferences.settings_page, name="settings"),
+    path("tasks/<uuid:task_id>/undo-completion/", tasks.task_undo_completion, name="task-undo"),
+    path("tasks/<uuid:task_id>/subtasks/", subtask_add, name="subtask-add"),
+    path(
+        "tasks/<uuid:task_id>/subtasks/<uuid:subtask_id>/toggle/",
+        subtask_toggle,
+        name="subtask-toggle",
+    ),
+    path(
+        "tasks/<uuid:task_id>/subtasks/<uuid:subtask_id>/move/<str:direction>/",
+        subtask_move,
+        name="subtask-move",
+    ),
+    path(
+        "tasks/<uuid:task_id>/subtasks/<uuid:subtask_id>/delete/",
+        subtask_delete,
+        name="subtask-delete",
+    ),
     path("login/", auth.login, name="login"),
     path("signup/", auth.signup, name="signup"),
     path("logout/", auth.logout, name="logout"),

@@ -249,7 +249,15 @@ class TestMe:
         assert response.status_code == 200
         body = response.json()
         assert datetime.fromisoformat(body.pop("date_joined")) == user.date_joined
-        assert body == {"id": user.id, "username": "alice", "email": "alice@example.com", "is_staff": False}
+        assert body == {
+            "id": user.id,
+            "username": "alice",
+            "email": "alice@example.com",
+            "is_staff": False,
+            "time_zone": "UTC",
+            "time_zone_chosen": False,
+            "email_reminders": True,
+        }
 
     def test_each_token_sees_its_own_user(self, api_client, other_client):
         assert api_client.get(ME_URL).json()["username"] == "alice"

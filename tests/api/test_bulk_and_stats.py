@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone as _timezone
 
 from taskmanager.tasks.models import Task
-from taskmanager.tasks.rules import today_utc
 from tests.api.helpers import TASKS_URL, assert_error
 from tests.factories import ProjectFactory, TaskFactory
 
@@ -127,7 +127,7 @@ class TestBulk:
 
 class TestStats:
     def test_stats_count_a_mix_of_tasks(self, api_client, user, other_user):
-        today = today_utc()
+        today = _timezone.now().date()
         TaskFactory(owner=user, priority="high", due_date=today - timedelta(days=3))  # overdue
         TaskFactory(owner=user, priority="high", due_date=today - timedelta(days=1))  # overdue
         TaskFactory(owner=user, priority="medium", due_date=today)  # due today: not overdue
@@ -145,6 +145,7 @@ class TestStats:
             "open": 5,
             "overdue": 2,
             "by_priority": {"high": 2, "medium": 2, "low": 2},
+            "completed_occurrences": 0,
         }
 
     def test_stats_cover_every_project_of_the_caller_and_take_the_list_filters(
@@ -170,4 +171,5 @@ class TestStats:
             "open": 0,
             "overdue": 0,
             "by_priority": {"high": 0, "medium": 0, "low": 0},
+            "completed_occurrences": 0,
         }

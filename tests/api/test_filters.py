@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils import timezone as _timezone
 
 from taskmanager.tasks.models import Task
-from taskmanager.tasks.rules import today_utc
 from tests.api.helpers import TASKS_URL, assert_error
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
 
@@ -66,7 +66,7 @@ class TestFilters:
         assert titles(api_client, "due_after=2030-01-01&due_before=2030-01-03") == ["day2"]
 
     def test_overdue(self, api_client, user):
-        today = today_utc()
+        today = _timezone.now().date()
         TaskFactory(owner=user, title="late", due_date=today - timedelta(days=1))
         TaskFactory(owner=user, title="late but done", due_date=today - timedelta(days=1), completed=True)
         TaskFactory(owner=user, title="due today", due_date=today)

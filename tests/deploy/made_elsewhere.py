@@ -26,6 +26,8 @@ CNPG_PORTS = {"postgresql": 5432, "status": 8000, "metrics": 9187}
 CNPG_OPERATOR = {"namespace": "cnpg-system", "labels": {"app.kubernetes.io/name": "cloudnative-pg"}}
 # The URL the example in components/external-database puts in taskmanager-database-url.
 EXTERNAL_DATABASE = "db.example.internal:5432/taskmanager?sslmode=require"
+# The SMTP server of the example in components/external-smtp's taskmanager-email.
+EXTERNAL_SMTP = "smtp.example.com:587"
 
 
 def token(prefix: str) -> str:
@@ -52,6 +54,9 @@ USER_SECRETS = {
     },
     "taskmanager-database-url": lambda: {
         "url": f"postgres://taskmanager:{token('pw')}@{EXTERNAL_DATABASE}",
+    },
+    "taskmanager-email": lambda: {
+        "url": f"smtp+tls://taskmanager:{token('sm')}@{EXTERNAL_SMTP}",
     },
 }
 

@@ -49,8 +49,8 @@ SECRET_FILES = {
 APP_IMAGE_NAME = "taskmanager"
 # An overlay uses exactly one of these (kustomize/components).
 DATABASE_COMPONENTS = ("in-cluster-postgres", "cloudnative-pg", "external-database")
-# Settings the API reads from the file NAME_FILE names (config/settings.py).
-FILE_SETTINGS = ("DATABASE_URL", "DATABASE_REPLICA_URL")
+# Settings the roles read from the file NAME_FILE names (config/settings.py).
+FILE_SETTINGS = ("DATABASE_URL", "DATABASE_REPLICA_URL", "EMAIL_URL")
 
 
 def kustomization(overlay: str) -> dict:

@@ -10,6 +10,8 @@ operator's documented behaviour.
 import re
 from urllib.parse import urlparse
 
+import pytest
+
 from tests.deploy.made_elsewhere import CNPG_OPERATOR, USER_SECRETS, referenced_secrets
 from tests.deploy.manifests import (
     ROOT,
@@ -21,7 +23,7 @@ from tests.deploy.manifests import (
     secret_volume_names,
 )
 from tests.deploy.network import allowed, database_pods, host, pod_in, policies
-from tests.deploy.test_policies import API, UI
+from tests.deploy.test_policies import API, UI, WORKER
 
 DOCS = ROOT / "docs" / "PRODUCTION.md"
 CNPG = "postgresql.cnpg.io/v1"
@@ -38,29 +40,56 @@ def cluster_of(rendering) -> dict:
     return cluster
 
 
-def api_steps(rendering) -> list[dict]:
-    """The API pod's containers that use the database (its image's)."""
-    return [c for c in all_containers(rendering.workload(API)) if is_app_image(c["image"])]
+def database_steps(rendering) -> list[tuple[dict, dict]]:
+    """(workload, container) for every container that connects to the
+    database: the API's and the worker's (their image's)."""
+    return [
+        (workload, container)
+        for workload in (rendering.workload(API), rendering.workload(WORKER))
+        for container in all_containers(workload)
+        if is_app_image(container["image"])
+    ]
 
 
 # --- every database ----------------------------------------------------------------
 
 
-def test_the_api_waits_for_the_database_it_then_connects_to(rendering):
-    api = rendering.workload(API)
-    init = pod_spec(api)["initContainers"]
-    assert [c["name"] for c in init] == ["wait-for-database", "migrate", "ensure-admin"]
-    wait = container_environment(rendering, api, init[0])
+@pytest.mark.parametrize(
+    "name, steps",
+    [
+        (API, ["wait-for-database", "migrate", "ensure-admin"]),
+        (WORKER, ["wait-for-database", "wait-for-migrations"]),
+    ],
+)
+def test_each_role_with_a_database_waits_for_the_one_it_then_connects_to(rendering, name, steps):
+    workload = rendering.workload(name)
+    init = pod_spec(workload)["initContainers"]
+    assert [c["name"] for c in init] == steps
+    wait = container_environment(rendering, workload, init[0])
     # pg_isready reads PGHOST, PGPORT, PGUSER, PGDATABASE; nothing on its command line.
     assert "pg_isready" in init[0]["command"][-1] and "--host" not in init[0]["command"][-1]
     assert not init[0].get("volumeMounts"), "a ping needs no credentials"
-    for container in api_steps(rendering):
-        url = urlparse(container_environment(rendering, api, container)["DATABASE_URL"])
+    for owner, container in database_steps(rendering):
+        if owner is not workload:
+            continue
+        url = urlparse(container_environment(rendering, workload, container)["DATABASE_URL"])
         assert url.hostname in (wait["PGHOST"], f"{wait['PGHOST']}.{namespace_of(rendering)}"), container[
             "name"
         ]
         assert (url.port or 5432) == int(wait["PGPORT"])
         assert (url.username, url.path.lstrip("/")) == (wait["PGUSER"], wait["PGDATABASE"])
+
+
+def test_the_worker_connects_to_the_database_the_api_migrates(rendering):
+    """One database for both: the worker's jobs are the rows the API's
+    requests defer, in the schema its migrate step applies."""
+    api, worker = rendering.workload(API), rendering.workload(WORKER)
+    (api_main,), (worker_main,) = pod_spec(api)["containers"], pod_spec(worker)["containers"]
+    urls = {
+        urlparse(container_environment(rendering, w, c)["DATABASE_URL"])._replace(query="")
+        for w, c in ((api, api_main), (worker, worker_main))
+    }
+    assert len(urls) == 1, urls
 
 
 def test_every_secret_a_pod_or_resource_names_exists_or_is_documented(rendering):
@@ -76,6 +105,7 @@ def test_every_secret_a_pod_or_resource_names_exists_or_is_documented(rendering)
 
 
 def test_a_database_url_file_is_mounted_only_where_the_database_is_used(rendering):
+    """In the API's and the worker's steps that connect, and nowhere else."""
     api = rendering.workload(API)
     environment = container_environment(rendering, api, pod_spec(api)["containers"][0])
     if "DATABASE_URL_FILE" not in environment:
@@ -91,7 +121,7 @@ def test_a_database_url_file_is_mounted_only_where_the_database_is_used(renderin
                 assert volume["secret"]["items"] == [{"key": key, "path": key}]
         for container in all_containers(workload):
             mounts = [m for m in container.get("volumeMounts", []) if m["name"] in carrying]
-            expected = workload is api and container in api_steps(rendering)
+            expected = any(w is workload and c is container for w, c in database_steps(rendering))
             assert bool(mounts) is expected, (workload["metadata"]["name"], container["name"])
             assert all(m["readOnly"] for m in mounts)
 

@@ -222,6 +222,29 @@ def test_up_applies_the_kind_overlay_once_with_the_content_tag(project, fake_too
     assert f"admin / {ADMIN_PASSWORD}" in result.stdout
 
 
+def test_up_waits_for_the_worker_after_the_api_has_migrated(project, fake_tools):
+    """The worker's pods wait for the API's migrations, so its rollout is
+    waited for after the API's; Mailpit's too, before the smoke test asks it."""
+    _, calls, env = fake_tools
+    result = subprocess.run(
+        ["bash", str(project / "deploy" / "deploy.sh"), "up"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    rollouts = [
+        c.split(" ", 2)[2].split()[2]
+        for c in kubectl_calls(calls)
+        if c.split(" ", 2)[2].startswith("rollout status")
+    ]
+    assert rollouts == [
+        "statefulset/postgres",
+        "deployment/taskmanager-api",
+        "deployment/taskmanager-worker",
+        "deployment/taskmanager-ui",
+        "deployment/mailpit",
+    ]
+    assert "Mail (Mailpit)  http://localhost:30082/" in result.stdout
+
+
 def test_the_generated_overlay_is_the_kind_overlay_with_the_new_tag(project, fake_tools, kubectl_available):
     _, _, env = fake_tools
     assert run(project, "IMAGE=taskmanager:0123456789e1; write_overlay", env).returncode == 0

@@ -21,7 +21,7 @@ from tests.deploy.manifests import (
     selects,
 )
 from tests.deploy.network import allowed
-from tests.deploy.test_policies import API, UI
+from tests.deploy.test_policies import API, UI, WORKER
 
 DASHBOARD = KUSTOMIZE / "components" / "monitoring" / "grafana" / "taskmanager-dashboard.json"
 MONITORING = "monitoring"
@@ -39,7 +39,7 @@ def kind_monitoring(renderings):
     return renderings["kind-monitoring"]
 
 
-@pytest.mark.parametrize("name", [API, UI])
+@pytest.mark.parametrize("name", [API, UI, WORKER])
 def test_each_role_serves_metrics_on_its_metrics_port_and_no_service_publishes_it(rendering, name):
     workload = rendering.workload(name)
     container = main_container(workload)
@@ -106,12 +106,12 @@ def test_prometheus_discovers_exactly_the_roles_pods_on_their_metrics_port(kind_
     (job,) = prometheus_config(rendering)["scrape_configs"]
     assert job["job_name"] == JOB
     (discovery,) = job["kubernetes_sd_configs"]
-    api, ui = rendering.workload(API), rendering.workload(UI)
+    api, ui, worker = (rendering.workload(name) for name in (API, UI, WORKER))
     assert discovery["role"] == "pod"
     assert discovery["namespaces"]["names"] == [api["metadata"]["namespace"]]
     (selector,) = discovery["selectors"]
     key, value = selector["label"].split("=")
-    assert all(pod_labels(w).get(key) == value for w in (api, ui))
+    assert all(pod_labels(w).get(key) == value for w in (api, ui, worker))
     keep = [r for r in job["relabel_configs"] if r.get("action") == "keep"]
     assert {
         "source_labels": ["__meta_kubernetes_pod_container_port_name"],
@@ -120,14 +120,21 @@ def test_prometheus_discovers_exactly_the_roles_pods_on_their_metrics_port(kind_
     } in keep
     targets = {r["target_label"]: r["source_labels"] for r in job["relabel_configs"] if "target_label" in r}
     assert targets["role"] == ["__meta_kubernetes_pod_label_app_kubernetes_io_component"]
-    assert {pod_labels(w)["app.kubernetes.io/component"] for w in (api, ui)} == {"api", "ui"}
+    assert {pod_labels(w)["app.kubernetes.io/component"] for w in (api, ui, worker)} == {
+        "api",
+        "ui",
+        "worker",
+    }
     # ...and it may read pods there, and reach their metrics port.
     role = rendering.get("Role", "prometheus-pod-discovery")
     assert role["metadata"]["namespace"] == api["metadata"]["namespace"]
     prometheus = rendering.workload("prometheus")
     assert prometheus["metadata"]["namespace"] == MONITORING
-    for workload in (api, ui):
+    for workload in (api, ui, worker):
         assert allowed(rendering, prometheus, workload, 9100)
+    # ...and nothing else there: Mailpit declares no metrics port.
+    ports = {w["metadata"]["name"] for w in rendering.workloads() if "metrics" in container_ports(w)}
+    assert {n for n in ports if pod_labels(rendering.workload(n)).get(key) == value} == {API, UI, WORKER}
 
 
 def test_grafana_reads_prometheus_and_nothing_reaches_either_from_outside(kind_monitoring):
@@ -232,19 +239,19 @@ def test_only_the_operator_overlays_render_a_podmonitor(renderings):
 
 
 @pytest.mark.parametrize("name", [n for n in RENDERINGS if n.partition("+")[0] in WITH_THE_OPERATOR])
-def test_the_podmonitor_scrapes_both_roles_as_the_kind_scrape_config_does(renderings, name):
+def test_the_podmonitor_scrapes_the_three_roles_as_the_kind_scrape_config_does(renderings, name):
     rendering = renderings[name]
     (monitor,) = rendering.of_kind("PodMonitor")
-    api, ui = rendering.workload(API), rendering.workload(UI)
+    api, ui, worker = (rendering.workload(n) for n in (API, UI, WORKER))
     assert monitor["metadata"]["namespace"] == api["metadata"]["namespace"]
     spec = monitor["spec"]
     # Not the database's instances either (CloudNativePG's pods).
     selected = [p for p in rendering.pods() if selects(spec["selector"], pod_labels(p))]
-    assert sorted(w["metadata"]["name"] for w in selected) == sorted([API, UI])
+    assert sorted(w["metadata"]["name"] for w in selected) == sorted([API, UI, WORKER])
     (endpoint,) = spec["podMetricsEndpoints"]
-    assert all(endpoint["port"] in container_ports(w) for w in (api, ui))
+    assert all(endpoint["port"] in container_ports(w) for w in (api, ui, worker))
     # The same job and role labels as kind's, so one dashboard serves both.
-    assert {pod_labels(w)[spec["jobLabel"]] for w in (api, ui)} == {JOB}
+    assert {pod_labels(w)[spec["jobLabel"]] for w in (api, ui, worker)} == {JOB}
     (relabel,) = endpoint["relabelings"]
     assert relabel == {
         "sourceLabels": ["__meta_kubernetes_pod_label_app_kubernetes_io_component"],

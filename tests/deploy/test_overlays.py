@@ -20,6 +20,8 @@ from tests.deploy.manifests import (
 from tests.deploy.network import allowed, host, pod_in
 
 KIND_NODE_PORTS = {"taskmanager-ui": 30080, "taskmanager-api": 30081}
+# Besides the roles: Mailpit's web UI, where the worker's email can be read.
+MAILPIT_NODE_PORT = {"mailpit-ui": 30082}
 
 
 @pytest.fixture
@@ -52,8 +54,8 @@ def test_kind_overlay_namespace_image_and_replicas(kind):
         assert kind.get("HorizontalPodAutoscaler", name)["spec"]["minReplicas"] == 2
 
 
-def test_kind_publishes_the_ui_and_the_api_on_their_node_ports(kind):
-    assert node_ports(kind) == KIND_NODE_PORTS
+def test_kind_publishes_the_ui_the_api_and_mailpit_on_their_node_ports(kind):
+    assert node_ports(kind) == KIND_NODE_PORTS | MAILPIT_NODE_PORT
 
 
 def test_kind_config_maps_exactly_the_node_ports_to_loopback(kind):

@@ -25,6 +25,7 @@ from tests.deploy.manifests import (
 from tests.deploy.network import allowed, applies_to, database_pods, host, pod_in, policies
 
 API, UI, DATABASE = "taskmanager-api", "taskmanager-ui", "postgres"
+WORKER = "taskmanager-worker"
 # A Prometheus the manifests do not render (a Prometheus Operator's), where
 # the metrics policy expects it: the monitoring namespace.
 PROMETHEUS = pod_in("monitoring", {"app.kubernetes.io/name": "prometheus"})
@@ -43,6 +44,14 @@ RESTRICTED_VOLUME_TYPES = {
 REQUIRED_SETTINGS = {
     API: {"TASKMANAGER_ROLE", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"},
     UI: {"TASKMANAGER_ROLE", "SECRET_KEY", "ALLOWED_HOSTS", "TASKMANAGER_API_URL"},
+    WORKER: {
+        "TASKMANAGER_ROLE",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "EMAIL_URL",
+        "TASKMANAGER_EMAIL_FROM",
+        "TASKMANAGER_UI_URL",
+    },
 }
 RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
@@ -120,7 +129,7 @@ def test_only_the_ensure_admin_step_can_read_the_admin_password(rendering):
 # --- settings each role needs --------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [API, UI])
+@pytest.mark.parametrize("name", [API, UI, WORKER])
 def test_every_required_setting_is_provided(rendering, name):
     workload = rendering.workload(name)
     for container in app_containers(workload):
@@ -286,7 +295,7 @@ def test_only_the_intended_connections_are_allowed(rendering):
         # Prometheus scrapes the roles, not the database.
         assert not allowed(rendering, PROMETHEUS, database, 5432)
     # The metrics port: Prometheus in the monitoring namespace, nobody else.
-    for role in (api, ui):
+    for role in (api, ui, rendering.workload(WORKER)):
         assert allowed(rendering, PROMETHEUS, role, 9100)
         assert not allowed(rendering, pod_in("monitoring", {"app.kubernetes.io/name": "grafana"}), role, 9100)
         assert not allowed(rendering, pod_in("default", {"app.kubernetes.io/name": "prometheus"}), role, 9100)
@@ -312,7 +321,7 @@ def test_the_roles_may_resolve_names(rendering):
         for rule in p["spec"].get("egress", [])
         if any(port.get("port") == 53 for port in rule.get("ports", []))
     ]
-    for name in (API, UI):
+    for name in (API, UI, WORKER):
         assert any(applies_to(p, rendering.workload(name)) for p in dns)
 
 
@@ -419,7 +428,7 @@ def test_every_pod_and_container_meets_the_restricted_profile(rendering):
 
 
 def test_our_pods_run_as_the_image_user(rendering):
-    for name in (API, UI):
+    for name in (API, UI, WORKER):
         pod_security = pod_spec(rendering.workload(name))["securityContext"]
         assert (pod_security["runAsUser"], pod_security["runAsGroup"]) == (APP_UID, APP_UID)
 

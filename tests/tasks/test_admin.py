@@ -166,6 +166,10 @@ class TestChangeForm:
             "description": task.description,
             "priority": task.priority,
             "due_date": "",
+            "due_at_0": "",
+            "due_at_1": "",
+            "recurrence": "",
+            "recur_from": "due",
             "tag_names": ", ".join(t.name for t in task.tags.all()),
             "assignee_name": task.assignee.username if task.assignee else "",
         }
@@ -326,6 +330,10 @@ class TestTagsStayWithTheProject:
             "description": "",
             "priority": task.priority,
             "due_date": "",
+            "due_at_0": "",
+            "due_at_1": "",
+            "recurrence": "",
+            "recur_from": "due",
             "assignee_name": task.assignee.username if task.assignee else "",
             **data,
         }

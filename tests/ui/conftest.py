@@ -27,7 +27,8 @@ META = {
     "colors": ["slate", "red", "orange", "amber", "green", "teal", "blue", "indigo", "purple", "pink"],
     "roles": ["owner", "editor", "viewer"],
     "bulk_actions": ["complete", "reopen", "delete"],
-    "orderings": ["created_at", "due_date", "priority", "title", "updated_at"],
+    "orderings": ["created_at", "due_date", "position", "priority", "title", "updated_at"],
+    "time_zones": ["America/New_York", "Asia/Tokyo", "Europe/Berlin", "UTC"],
     "limits": {
         "task_title_max_length": 200,
         "task_description_max_length": 10000,
@@ -119,10 +120,24 @@ def logged_in_client(client, fake_api):
     fake_api.on(
         "POST", "/api/v1/auth/token/", json_body={"token": TOKEN, "expiry": "2030-01-01T00:00:00+00:00"}
     )
+    fake_api.on("GET", "/api/v1/me/", json_body=ME)
     response = client.post("/login/", {"username": "alice", "password": "s3cret-pass"})
     assert response.status_code == 302
     fake_api.requests.clear()
     return client
+
+
+# GET /api/v1/me/ for the logged-in user: their zone is Europe/Berlin.
+ME = {
+    "id": 1,
+    "username": "alice",
+    "email": "alice@example.com",
+    "is_staff": False,
+    "date_joined": "2026-01-01T10:00:00Z",
+    "time_zone": "Europe/Berlin",
+    "time_zone_chosen": True,
+    "email_reminders": True,
+}
 
 
 def project_json(**overrides) -> dict:

@@ -84,9 +84,9 @@ def test_a_5xx_without_json_is_still_unavailable(fake_api):
 
 def test_a_stale_etag_reports_the_current_one(fake_api):
     task_id = task_json()["id"]
-    fake_api.error("PUT", f"/api/v1/tasks/{task_id}/", 412, "changed", headers={"ETag": '"abc-3"'})
+    fake_api.error("PATCH", f"/api/v1/tasks/{task_id}/", 412, "changed", headers={"ETag": '"abc-3"'})
     with pytest.raises(ApiPreconditionFailed) as caught:
-        Api(token="t").task_replace(task_id, {"title": "x"}, etag='"abc-2"')
+        Api(token="t").task_update(task_id, {"title": "x"}, etag='"abc-2"')
     assert caught.value.etag == '"abc-3"'
     assert fake_api.requests[0].headers["If-Match"] == '"abc-2"'
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from taskmanager.accounts.limits import HashingBusy, Limited
+from taskmanager.accounts.preferences import preferences_update
 from taskmanager.accounts.services import (
     InvalidCredentials,
     token_create,
@@ -24,6 +25,8 @@ from taskmanager.accounts.services import (
 )
 from taskmanager.api.authentication import BearerTokenAuthentication
 from taskmanager.api.serializers import (
+    MeInputSerializer,
+    MeOutputSerializer,
     RegisterInputSerializer,
     TokenInputSerializer,
     TokenOutputSerializer,
@@ -111,9 +114,14 @@ class RegisterView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(responses={200: UserOutputSerializer})
+    @extend_schema(responses={200: MeOutputSerializer})
     def get(self, request):
-        return Response(UserOutputSerializer(request.user).data)
+        return Response(MeOutputSerializer(request.user).data)
+
+    @extend_schema(request=MeInputSerializer, responses={200: MeOutputSerializer})
+    def patch(self, request):
+        preferences_update(user=request.user, **_valid(MeInputSerializer, request))
+        return Response(MeOutputSerializer(request.user).data)
 
 
 def _valid(serializer_class, request) -> dict:

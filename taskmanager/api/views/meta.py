@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from taskmanager.accounts.preferences import TIME_ZONE_NAMES
 from taskmanager.api.pagination import TaskPagination
 from taskmanager.api.serializers import BULK_IDS_MAX
 from taskmanager.projects import models as projects
@@ -23,6 +24,9 @@ class MetaOutputSerializer(serializers.Serializer):
     roles = serializers.ListField(child=serializers.CharField(), help_text="Highest first.")
     bulk_actions = serializers.ListField(child=serializers.CharField())
     orderings = serializers.ListField(child=serializers.CharField())
+    time_zones = serializers.ListField(
+        child=serializers.CharField(), help_text="The IANA names PATCH /me/ takes."
+    )
     limits = serializers.DictField(child=serializers.IntegerField())
 
 
@@ -34,6 +38,7 @@ def server_facts() -> dict:
         "roles": list(projects.Role.values),
         "bulk_actions": list(BulkAction.ALL),
         "orderings": sorted(ORDERINGS),
+        "time_zones": sorted(TIME_ZONE_NAMES),
         "limits": {
             "task_title_max_length": tasks.TITLE_MAX_LENGTH,
             "task_description_max_length": tasks.DESCRIPTION_MAX_LENGTH,

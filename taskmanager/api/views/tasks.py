@@ -58,7 +58,7 @@ class TaskListView(_TaskFilterSchema, GenericAPIView):
     @extend_schema(responses={200: TaskOutputSerializer(many=True)})
     def get(self, request):
         rows = selectors.task_rows(actor=request.user, filters=request.query_params)
-        page = selectors.with_tag_names(self.paginate_queryset(rows))
+        page = selectors.with_tag_names(self.paginate_queryset(rows), actor=request.user)
         return self.get_paginated_response(TaskOutputSerializer(page, many=True).data)
 
     @extend_schema(
@@ -114,6 +114,21 @@ class TaskDetailView(APIView):
             changes = {**services.REPLACEMENT_DEFAULTS, **changes}
         task = services.task_update(
             actor=request.user, task_id=pk, changes=changes, expected_versions=if_match_versions(request, pk)
+        )
+        return versioned_response(TaskOutputSerializer, task)
+
+
+class TaskUndoCompletionView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: TaskOutputSerializer, **PROJECT_REFUSALS},
+        parameters=[IF_MATCH],
+        summary="Undo the completion of a repeating task",
+        description="Puts back the due of the occurrence just completed (409 if the task changed since).",
+    )
+    def post(self, request, pk):
+        task = services.task_completion_undo(
+            actor=request.user, task_id=pk, expected_versions=if_match_versions(request, pk)
         )
         return versioned_response(TaskOutputSerializer, task)
 

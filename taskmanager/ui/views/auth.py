@@ -22,6 +22,7 @@ from taskmanager.ui.session import (
     api_for,
     is_logged_in,
     login_redirect,
+    remember_time_zone,
     safe_next,
     session_end,
     session_login,
@@ -52,9 +53,18 @@ def login(request):
             apply_api_errors(form, error)
         else:
             session_login(request, token=issued["token"], username=username)
+            _remember_preferences(request)
             return redirect(next_url)
     context = {"form": form, "next": next_url, "signup_open": facts_for(request).signup_open}
     return render(request, "ui/login.html", context, status=status)
+
+
+def _remember_preferences(request) -> None:
+    """The user's zone, once per login, so pages show times in it without asking the API each time."""
+    try:
+        remember_time_zone(request, api_for(request).me()["time_zone"])
+    except ApiError as error:  # the pages then show UTC, and say so
+        logger.warning("login: the user's preferences could not be read: %s", error)
 
 
 @require_http_methods(["GET", "POST"])

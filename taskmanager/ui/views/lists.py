@@ -17,7 +17,7 @@ from taskmanager.ui.directory import Directory, Project, directory_for
 from taskmanager.ui.list_query import STATUSES, ListChoices, TaskListQuery
 from taskmanager.ui.meta import facts_for
 from taskmanager.ui.records import Page, Task
-from taskmanager.ui.session import USERNAME_KEY, api_for, login_required
+from taskmanager.ui.session import USERNAME_KEY, api_for, login_required, user_zone
 from taskmanager.ui.views.common import project_url, render_page
 
 
@@ -92,7 +92,7 @@ def _list_page(request, scope: Scope):
     if not results and page.count and query.page > 1:
         # Past the end (e.g. after deleting the last tasks of the last page): show the last page.
         return redirect(scope.url + query.url_query(page=page.num_pages))
-    tasks = [Task.from_api(item) for item in results]
+    tasks = [Task.from_api(item, user_zone(request)) for item in results]
     rows = _rows(tasks, request, scope, directory)
     here = request.get_full_path()
     context = {

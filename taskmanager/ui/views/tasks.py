@@ -22,8 +22,9 @@ from taskmanager.ui.directory import Member, directory_for
 from taskmanager.ui.forms import BulkForm, TaskEditForm, TaskForm, apply_api_errors
 from taskmanager.ui.meta import facts_for
 from taskmanager.ui.records import Task
-from taskmanager.ui.session import api_for, login_required, safe_next
+from taskmanager.ui.session import api_for, login_required, safe_next, user_zone
 from taskmanager.ui.views.common import count_of, render_page, short
+from taskmanager.ui.views.subtasks import subtasks_for_page
 
 BULK_DONE = {"complete": "Completed", "reopen": "Reopened", "delete": "Deleted"}
 # The no-JavaScript way to see the assignees of another project: a submit
@@ -65,7 +66,7 @@ def task_edit(request, task_id):
     directory = directory_for(request)
     if request.method == "GET" or REFRESH in request.POST:
         data, etag = api.task_get(str(task_id))
-        task = Task.from_api(data)
+        task = Task.from_api(data, user_zone(request))
         if not directory.can_edit_tasks_in(task.project_id):
             # Viewers (and anyone, in an archived project) see the task, with nothing to change.
             return _read_only_page(request, task, next_url)
@@ -74,14 +75,17 @@ def task_edit(request, task_id):
         else:
             initial = TaskEditForm.initial_from(task, etag)
         form = _task_form(request, TaskEditForm, initial=initial)
-        return _form_page(request, form, next_url, task=task, refreshed=request.method == "POST")
+        subtasks = subtasks_for_page(api, data)
+        return _form_page(
+            request, form, next_url, task=task, subtasks=subtasks, refreshed=request.method == "POST"
+        )
 
     # The API decides whether the user may change the task: a viewer's (forged) form gets its 403.
     form = _task_form(request, TaskEditForm, data=request.POST)
     status = 400
     if form.is_valid():
         try:
-            saved = api.task_replace(str(task_id), form.to_api(), etag=form.cleaned_data["etag"])
+            saved = api.task_update(str(task_id), form.to_api(), etag=form.cleaned_data["etag"])
         except ApiValidationError as error:
             apply_api_errors(form, error)
         except ApiPreconditionFailed as error:
@@ -99,11 +103,14 @@ def task_edit(request, task_id):
         else:
             messages.success(request, f"Saved “{short(saved['title'])}”.")
             return redirect(next_url)
-    task = Task.from_api(api.task_get(str(task_id))[0])  # for the page heading
+    data = api.task_get(str(task_id))[0]
+    task = Task.from_api(data, user_zone(request))  # for the page heading
     if not directory.can_edit_tasks_in(task.project_id):
         refusal = " ".join(form.non_field_errors()) or None
         return _read_only_page(request, task, next_url, refusal=refusal, status=status)
-    return _form_page(request, form, next_url, task=task, status=status)
+    return _form_page(
+        request, form, next_url, task=task, subtasks=subtasks_for_page(api, data), status=status
+    )
 
 
 def _task_form(request, form_class, *, data=None, initial=None):
@@ -115,7 +122,12 @@ def _task_form(request, form_class, *, data=None, initial=None):
     if project is not None and project.can_edit_tasks:
         members = [Member.from_api(row) for row in api_for(request).member_list(project.id)]
     form = form_class(
-        data, initial=initial, facts=facts_for(request), projects=directory.editable, members=members
+        data,
+        initial=initial,
+        facts=facts_for(request),
+        projects=directory.editable,
+        members=members,
+        zone=user_zone(request),
     )
     if initial is not None and initial.get("assignee") not in {"", None, *(m.username for m in members)}:
         # A refresh for another project drops an assignee who is no member there.
@@ -138,11 +150,11 @@ def _initial_from_post(post) -> dict:
     return initial
 
 
-def _form_page(request, form, next_url, *, task=None, status=200, refreshed=False):
+def _form_page(request, form, next_url, *, task=None, subtasks=None, status=200, refreshed=False):
     if refreshed:
         # Back where the user was: choosing with the keyboard reloads the form on each choice.
         form.fields["project"].widget.attrs["autofocus"] = True
-    context = {"form": form, "next": next_url, "task": task, "refreshed": refreshed}
+    context = {"form": form, "next": next_url, "task": task, "refreshed": refreshed, "subtasks": subtasks}
     return render_page(request, "ui/task_form.html", context, status=status)
 
 
@@ -156,9 +168,26 @@ def _read_only_page(request, task: Task, next_url: str, *, refusal=None, status=
 @require_POST
 def task_toggle(request, task_id):
     completed = request.POST.get("completed") == "true"
-    task = api_for(request).task_set_completed(str(task_id), completed)
-    verb = "Completed" if task["completed"] else "Reopened"
-    messages.success(request, f"{verb} “{short(task['title'])}”.")
+    task = Task.from_api(api_for(request).task_set_completed(str(task_id), completed), user_zone(request))
+    if completed and not task.completed:
+        # A repeating task: the API moved it to its next due; the user may take that back.
+        next_due = f" Next due {task.due_label}." if task.has_due else ""
+        messages.success(request, f"Completed “{short(task.title)}”.{next_due}", extra_tags=f"undo:{task.id}")
+    else:
+        verb = "Completed" if task.completed else "Reopened"
+        messages.success(request, f"{verb} “{short(task.title)}”.")
+    return redirect(safe_next(request, default=reverse("ui:task-list")))
+
+
+@login_required
+@require_POST
+def task_undo_completion(request, task_id):
+    try:
+        task = api_for(request).task_undo_completion(str(task_id))
+    except ApiConflict as error:
+        messages.warning(request, error.message)
+    else:
+        messages.success(request, f"Undone: “{short(task['title'])}” is back to its previous due.")
     return redirect(safe_next(request, default=reverse("ui:task-list")))
 
 
@@ -168,7 +197,7 @@ def task_delete(request, task_id):
     next_url = safe_next(request, default=reverse("ui:task-list"))
     api = api_for(request)
     data, _etag = api.task_get(str(task_id))
-    task = Task.from_api(data)
+    task = Task.from_api(data, user_zone(request))
     if request.method == "POST":
         api.task_delete(str(task_id))
         messages.success(request, f"Deleted “{short(task.title)}”.")

@@ -119,10 +119,10 @@ def test_the_edit_page_lists_the_tasks_project_members_and_keeps_the_assignee(lo
 
 
 def test_moving_a_task_sends_the_new_project(logged_in_client, team_api):
-    team_api.on("PUT", TASK_URL, json_body={**TASK, "project": INBOX_ID, "assignee": None})
+    team_api.on("PATCH", TASK_URL, json_body={**TASK, "project": INBOX_ID, "assignee": None})
     form = {"title": "T", "priority": "low", "project": INBOX_ID, "assignee": "", "etag": '"v-1"'}
     assert logged_in_client.post(f"/tasks/{TASK['id']}/edit/", form).status_code == 302
-    body = team_api.body(team_api.calls("PUT")[0])
+    body = team_api.body(team_api.calls("PATCH")[0])
     assert (body["project"], body["assignee"]) == (INBOX_ID, None)
 
 
@@ -140,7 +140,7 @@ def test_a_viewer_opening_a_task_sees_it_read_only(logged_in_client, team_api):
 
 def test_a_viewers_forged_edit_gets_the_apis_403_and_no_form(logged_in_client, team_api):
     team_api.on("GET", TASK_URL, json_body={**TASK, "project": OTHER_ID})
-    team_api.error("PUT", TASK_URL, 403, VIEWER_REFUSAL)
+    team_api.error("PATCH", TASK_URL, 403, VIEWER_REFUSAL)
     form = {"title": "Mine now", "priority": "low", "project": OTHER_ID, "assignee": ""}
     response = logged_in_client.post(f"/tasks/{TASK['id']}/edit/", form)
     assert response.status_code == 403

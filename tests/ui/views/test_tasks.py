@@ -86,6 +86,9 @@ def test_add_a_task(logged_in_client, fake_api):
         "description": "2 litres",
         "priority": "high",
         "due_date": "2030-05-01",
+        "due_at": None,
+        "recurrence": "",
+        "recur_from": "due",
         "tags": ["errands", "Home"],
         "assignee": None,
     }
@@ -122,7 +125,7 @@ def test_edit_page_prefills_the_task_and_remembers_its_version(logged_in_client,
 
 
 def test_saving_an_edit_replaces_the_task_if_unchanged_since_read(logged_in_client, fake_api):
-    fake_api.on("PUT", TASK_URL, json_body=task_json(title="New title"))
+    fake_api.on("PATCH", TASK_URL, json_body=task_json(title="New title"))
     form = {
         "title": "New title",
         "description": "",
@@ -137,13 +140,16 @@ def test_saving_an_edit_replaces_the_task_if_unchanged_since_read(logged_in_clie
     }
     response = logged_in_client.post(f"/tasks/{TASK['id']}/edit/", form)
     assert response["Location"] == "/?page=2"
-    (put,) = fake_api.calls("PUT")
+    (put,) = fake_api.calls("PATCH")
     assert put.headers["If-Match"] == '"v-4"'
     assert fake_api.body(put) == {
         "title": "New title",
         "description": "",
         "priority": "medium",
         "due_date": None,
+        "due_at": None,
+        "recurrence": "",
+        "recur_from": "due",
         "tags": [],
         "completed": True,
         "assignee": None,
@@ -152,7 +158,7 @@ def test_saving_an_edit_replaces_the_task_if_unchanged_since_read(logged_in_clie
 
 
 def test_an_edit_that_lost_a_race_keeps_the_input_and_takes_the_new_version(logged_in_client, fake_api):
-    fake_api.error("PUT", TASK_URL, 412, "changed", headers={"ETag": '"v-5"'})
+    fake_api.error("PATCH", TASK_URL, 412, "changed", headers={"ETag": '"v-5"'})
     fake_api.on("GET", TASK_URL, json_body=TASK, headers={"ETag": '"v-5"'})
     form = {"title": "Mine", "priority": "medium", "etag": '"v-4"'}
     response = logged_in_client.post(f"/tasks/{TASK['id']}/edit/", form)
