@@ -10,14 +10,16 @@ while a job waits on SMTP.
 Start-up waits until the role is ready (the database answers, every migration
 is applied), so a worker started before `migrate` idles instead of failing.
 SIGTERM (or Ctrl-C) stops fetching, gives the running job
-TASKMANAGER_WORKER_SHUTDOWN_TIMEOUT seconds to finish, abandons it after that
-(it goes back to the queue) and exits 0. A job loop that stops for any other
+TASKMANAGER_WORKER_SHUTDOWN_TIMEOUT seconds to finish, and after that leaves
+without it, exiting 0 (its transaction rolls back; stalled-job recovery runs
+it again). A job loop that stops for any other
 reason exits 1, so the container is restarted.
 """
 
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 
 from asgiref.sync import sync_to_async
@@ -33,6 +35,9 @@ from taskmanager.jobs.recovery import stalled_jobs_retry
 logger = logging.getLogger(__name__)
 
 READINESS_WAIT_SECONDS = 2.0
+# procrastinate cannot interrupt a synchronous job, so after the grace period
+# (and this margin for its own abort) the process leaves without it.
+ABANDON_MARGIN_SECONDS = 2.0
 
 
 def worker_run(bind: str, port: int) -> int:
@@ -69,11 +74,14 @@ async def _serve(liveness: WorkerLiveness) -> int:
     worker: Worker | None = None
 
     def stop():
+        if stop_requested.is_set():
+            return
         logger.info("stop requested: finishing the running job, taking no new ones")
         liveness.job_loop = "stopping"
         stop_requested.set()
         if worker is not None:
             worker.stop()
+            loop.call_later(settings.TASKMANAGER_WORKER_SHUTDOWN_TIMEOUT + ABANDON_MARGIN_SECONDS, _abandon)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop)
@@ -103,6 +111,14 @@ async def _serve(liveness: WorkerLiveness) -> int:
         await asyncio.gather(ticker, return_exceptions=True)
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+
+
+def _abandon() -> None:
+    """Leave with the job still running: its transaction rolls back with the connection, and the
+    job, left in "doing", is queued again by the next worker's stalled-job recovery."""
+    logger.warning("the running job outlasted the shutdown timeout; abandoning it to be run again")
+    logging.shutdown()
+    os._exit(0)
 
 
 async def _tick(liveness: WorkerLiveness) -> None:

@@ -142,3 +142,22 @@ def test_a_failing_job_is_retried_then_listed_as_failed(fast_worker_env, tmp_pat
     assert f"{job.id}\t" in out.getvalue()
     assert SEND_REMINDER in out.getvalue()
     assert str(reminder["id"]) in out.getvalue()
+
+
+def test_sigterm_abandons_a_job_that_outlasts_the_grace_and_the_next_worker_sends_it(
+    fast_worker_env, tmp_path
+):
+    reminder = reminder_due_in(1)
+    with smtp_server(stall_first=True) as smtp:
+        env = fast_worker_env(EMAIL_URL=smtp.url, TASKMANAGER_WORKER_SHUTDOWN_TIMEOUT="1")
+        with worker_process(env, tmp_path / "stopped.log") as stopping:
+            assert smtp.stalled.wait(30), _log(tmp_path / "stopped.log")
+            started = time.monotonic()
+            assert stopping.stop(timeout=15) == 0, _log(tmp_path / "stopped.log")
+            assert time.monotonic() - started < 8
+        smtp.release()
+        assert _sent_at(reminder) is None
+        with worker_process(env, tmp_path / "next.log"):
+            smtp.wait_for_messages(1, timeout=30)
+            _wait_for(lambda: _sent_at(reminder), timeout=10, what="sent_at set")
+        assert len(smtp.messages) == 1
