@@ -1,4 +1,4 @@
-"""The migration behind case-insensitive usernames: it refuses to guess, and it works on SQLite too."""
+"""The migration behind case-insensitive usernames: it refuses to guess."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -7,7 +7,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from taskmanager.projects.models import Project
-from tests.processes import clean_env, manage
 
 APP = "accounts"
 User = get_user_model()
@@ -51,31 +50,3 @@ def test_the_migration_stops_on_names_that_differ_only_in_case_and_names_them():
         migrate_to(latest)
 
     assert User.objects.filter(username__iexact="dup").count() == 1
-
-
-SQLITE_SCRIPT = """
-from django.contrib.auth.models import User
-from django.db import IntegrityError
-User.objects.create(username="alice")
-try:
-    User.objects.create(username="ALICE")
-except IntegrityError:
-    print("refused")
-else:
-    print("accepted")
-"""
-
-
-def test_the_index_refuses_case_variants_on_sqlite_too(tmp_path):
-    env = clean_env(
-        TASKMANAGER_ROLE="api",
-        SECRET_KEY="x" * 50,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'accounts.sqlite3'}",
-    )
-    migrated = manage("migrate", "--noinput", "-v0", env=env)
-    assert migrated.returncode == 0, migrated.stderr
-
-    result = manage("shell", "--no-imports", "-c", SQLITE_SCRIPT, env=env)
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "refused"

@@ -10,7 +10,7 @@ from tests.processes import clean_env, manage, role_server
 SECRET = "a-test-secret-key-that-is-long-enough-for-checks"
 
 
-@pytest.mark.parametrize("role", [None, "", "worker", "API "])
+@pytest.mark.parametrize("role", [None, "", "scheduler", "API "])
 def test_missing_or_unknown_role_is_a_clear_startup_error(role):
     env = clean_env(SECRET_KEY=SECRET)
     if role is not None:
@@ -22,7 +22,7 @@ def test_missing_or_unknown_role_is_a_clear_startup_error(role):
         return
     assert result.returncode != 0
     assert "TASKMANAGER_ROLE" in result.stderr
-    assert "api, ui" in result.stderr
+    assert "api, ui, worker" in result.stderr
 
 
 def test_missing_secret_key_without_debug_refuses_to_start():
