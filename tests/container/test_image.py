@@ -17,6 +17,7 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import psycopg2
@@ -26,6 +27,7 @@ from taskmanager.api.views.meta import server_facts
 from tests.container import podman as pm
 from tests.container.base_image import ensure_base_image
 from tests.databases import scratch_database
+from tests.mail import smtp_server
 from tests.processes import free_port
 from tests.settings import POSTGRES_URL
 
@@ -416,3 +418,40 @@ def test_sigterm_lets_an_in_flight_request_finish(image):
         container.remove()
         slow_api.shutdown()
         slow_api.server_close()
+
+
+# --- the worker role ------------------------------------------------------------------
+
+
+def test_the_worker_role_runs_from_the_image_and_emails_a_reminder(image, migrated, api):
+    """`worker` in the image: health on its port, a reminder made through the API
+    container mailed through a real SMTP server, and a clean stop on SIGTERM."""
+    username = f"container-{uuid.uuid4().hex[:8]}"
+    password = secrets.token_urlsafe(16)
+    body = {"username": username, "password": password, "email": f"{username}@example.com"}
+    assert api.post("/api/v1/auth/register/", json=body).status_code == 201
+    auth = bearer(api, username, password)
+    task = api.post("/api/v1/tasks/", json={"title": "Container reminder"}, headers=auth).json()
+    remind_at = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    made = api.post(f"/api/v1/tasks/{task['id']}/reminders/", json={"remind_at": remind_at}, headers=auth)
+    assert made.status_code == 201, made.text
+
+    port = free_port()
+    with smtp_server() as smtp:
+        env = role_env(
+            "worker", port, DATABASE_URL=migrated, EMAIL_URL=smtp.url, TASKMANAGER_WORKER_POLL_INTERVAL="1"
+        )
+        container = pm.Container(image.tag, env)
+        try:
+            container.start("worker")
+            container.wait_until_serving(f"http://127.0.0.1:{port}")
+            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=HTTP_TIMEOUT)
+            assert ready.status_code == 200, ready.text
+            (message,) = smtp.wait_for_messages(1, timeout=60)
+            assert message["To"] == f"{username}@example.com"
+            assert "Container reminder" in message["Subject"]
+            seconds, exit_code = container.stop(grace_seconds=40)
+            assert exit_code == 0, container.logs()
+            assert seconds < 30
+        finally:
+            container.remove()
