@@ -4,6 +4,8 @@ import binascii
 import re
 from hmac import compare_digest
 
+from django.contrib.auth import get_user_model
+from django.db import router
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
@@ -12,6 +14,9 @@ from knox.models import get_token_model
 from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework.exceptions import AuthenticationFailed
+
+from taskmanager.accounts.models import Preferences
+from taskmanager.domain.compiled import TEXT, CompiledQuery
 
 # Printable ASCII without spaces: every token knox issues has this shape.
 _TOKEN_SHAPE = re.compile(rb"[!-~]{1,256}")
@@ -38,8 +43,7 @@ class BearerTokenAuthentication(TokenAuthentication):
         preferences here, where knox already joins the user, saves a query on
         every request. Knox offers no hook for its query, hence the rewrite.
         """
-        candidates = get_token_model().objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH])
-        for auth_token in candidates.select_related("user", "user__preferences"):
+        for auth_token in _tokens_with_key(token[: CONSTANTS.TOKEN_KEY_LENGTH]):
             if self._cleanup_token(auth_token):
                 continue
             try:
@@ -64,6 +68,55 @@ class BearerTokenAuthentication(TokenAuthentication):
             token_expired.send(sender=self.__class__, username=username, source="auth_token")
             return True
         return False
+
+
+def _attnames(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _token_rows(_context, token_key):
+    """The tokens with ``token_key``, each with all of its user's and their preferences' columns."""
+    user_path = "user__"
+    preferences_path = f"{user_path}preferences__"
+    return (
+        get_token_model()
+        .objects.filter(token_key=token_key)
+        .values(
+            *_attnames(get_token_model()),
+            *(user_path + name for name in _attnames(get_user_model())),
+            *(preferences_path + name for name in _attnames(Preferences)),
+        )
+    )
+
+
+_TOKENS = CompiledQuery(_token_rows, token_key=TEXT)
+
+
+def _tokens_with_key(token_key: str) -> list:
+    """The tokens as ``select_related("user", "user__preferences")`` loads them, from one compiled query.
+
+    The models are built as Django builds a joined row's (``from_db``, then
+    each related object into its parent's cache), so ``user.preferences``
+    costs no query and is absent exactly when the user has none.
+    """
+    token_model, user_model = get_token_model(), get_user_model()
+    database = router.db_for_read(token_model)
+    tokens = []
+    for row in _TOKENS.rows("by key", token_key=token_key):
+        auth_token = _from_row(token_model, row, "", database)
+        user = _from_row(user_model, row, "user__", database)
+        preferences = None
+        if row["user__preferences__user_id"] is not None:
+            preferences = _from_row(Preferences, row, "user__preferences__", database)
+        user._state.fields_cache["preferences"] = preferences
+        auth_token._state.fields_cache["user"] = user
+        tokens.append(auth_token)
+    return tokens
+
+
+def _from_row(model, row: dict, prefix: str, database: str):
+    names = _attnames(model)
+    return model.from_db(database, names, [row[prefix + name] for name in names])
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from taskmanager.domain.compiled import INT, CompiledQuery
 from taskmanager.domain.errors import Conflict, RoleRequired
 from taskmanager.domain.transactions import rows_locked_for_share
 from taskmanager.projects.models import Membership, Project, Role
@@ -37,6 +38,11 @@ class Administration:
 
 def actor_user(actor):
     return actor.user if isinstance(actor, Administration) else actor
+
+
+def is_member_actor(actor) -> bool:
+    """Whether ``actor`` sees through its own memberships (a user, not the admin site)."""
+    return not isinstance(actor, Administration)
 
 
 def roles_at_least(role: str) -> list[str]:
@@ -64,7 +70,12 @@ def visible_project_id_list(actor) -> list | None:
     """
     if isinstance(actor, Administration):
         return None
-    return list(memberships_of(actor).values_list("project_id", flat=True))
+    return [row["project_id"] for row in _MEMBERSHIP_PROJECT_IDS.rows("all", user_id=actor.pk)]
+
+
+_MEMBERSHIP_PROJECT_IDS = CompiledQuery(
+    lambda _context, user_id: memberships_of(user_id).values("project_id"), user_id=INT
+)
 
 
 def projects_visible(actor) -> QuerySet[Project]:

@@ -125,7 +125,8 @@ class ParentFilter(django_filters.Filter):
 
 
 class TaskFilter(django_filters.FilterSet):
-    """Takes the acting user as ``actor`` (for ``assignee=me``, and whose "today" the due filters mean)."""
+    """Takes the acting user as ``actor`` (for ``assignee=me``, and whose "today" the due filters
+    mean, unless ``clock`` says)."""
 
     project = CanonicalUUIDFilter(field_name="project_id")
     assignee = extend_schema_field(
@@ -180,10 +181,10 @@ class TaskFilter(django_filters.FilterSet):
         model = Task
         fields = []
 
-    def __init__(self, data=None, queryset=None, *, actor=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, actor=None, clock=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.actor = actor
-        self.clock = clock_for(actor)
+        self.clock = clock or clock_for(actor)
 
     def filter_assignee(self, queryset, name, value):
         value = value.strip()
@@ -242,13 +243,13 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.order_by(*fields, "-created_at", "id") if fields else queryset
 
 
-def tasks_filter(queryset, filters, *, actor, ordering: bool = True):
+def tasks_filter(queryset, filters, *, actor, ordering: bool = True, clock=None):
     """``queryset`` narrowed (and, with ``ordering``, ordered) by the query ``filters``.
 
     Raises ValidationError naming each bad parameter.
     """
     data = filters if ordering or filters is None else {k: v for k, v in filters.items() if k != "ordering"}
-    filterset = TaskFilter(data or {}, queryset, actor=actor)
+    filterset = TaskFilter(data or {}, queryset, actor=actor, clock=clock)
     if not filterset.is_valid():
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
     return filterset.qs

@@ -6,7 +6,7 @@ caller's local date, so the same task can be due today for a user in Tokyo
 and tomorrow for one in New York; an instant is the same for everyone.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,14 +19,19 @@ from taskmanager.projects.access import actor_user
 
 @dataclass(frozen=True)
 class Clock:
-    """The moment of a request and the caller's time zone."""
+    """The moment of a request, the caller's time zone and their local date then."""
 
     now: datetime
     zone: ZoneInfo
+    today: date = field(default=None)
 
-    @property
-    def today(self) -> date:
-        return self.now.astimezone(self.zone).date()
+    def __post_init__(self):
+        if self.today is None:
+            object.__setattr__(self, "today", self.now.astimezone(self.zone).date())
+
+    def at(self, now: datetime) -> "Clock":
+        """The same day in the same zone at another instant (a compiled query's marker for "now")."""
+        return replace(self, now=now)
 
     def day_start(self, day: date) -> datetime:
         """The instant ``day`` begins in this zone (DST-aware; a day can be 23 or 25 hours)."""
