@@ -38,6 +38,18 @@ class TaskPagination(LimitOffsetPagination):
             raise ValidationError({name: [f"Must be a whole number of at least {minimum}."]})
         return value
 
+    def get_paginated_response_schema(self, schema):
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["properties"]["facets"] = {
+            "type": "object",
+            "description": "Only with the facets parameter: the counts it names (api.facets).",
+            "properties": {
+                "stats": {"$ref": "#/components/schemas/StatsOutput"},
+                "tags": {"type": "array", "items": {"$ref": "#/components/schemas/TagOutput"}},
+            },
+        }
+        return envelope
+
     def get_schema_operation_parameters(self, view):
         limit, offset = super().get_schema_operation_parameters(view)
         limit["schema"].update(minimum=1, default=self.default_limit)

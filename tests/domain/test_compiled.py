@@ -77,10 +77,11 @@ def test_a_value_the_orm_transforms_is_not_compiled_and_still_answers_right():
 def test_values_of_joined_rows_and_expressions_keep_their_names():
     user = UserFactory(username="ann")
     task = TaskFactory(assignee=user)
-    query = CompiledQuery(
-        lambda _c, user_id: Task.objects.filter(assignee_id=user_id).values("id", who=F("assignee__username")),
-        user_id=INT,
-    )
+
+    def assigned_to(_context, user_id):
+        return Task.objects.filter(assignee_id=user_id).values("id", who=F("assignee__username"))
+
+    query = CompiledQuery(assigned_to, user_id=INT)
 
     assert query.rows("by assignee", user_id=user.pk) == [{"id": task.id, "who": "ann"}]
     assert query.rows("by assignee", user_id=user.pk + 1000) == []

@@ -215,14 +215,19 @@ STATS = {
 }
 
 
-def listing(tasks, count=None) -> dict:
-    return {"count": len(tasks) if count is None else count, "next": None, "previous": None, "results": tasks}
+def listing(tasks, count=None, *, stats=None, tags=None) -> dict:
+    """A page of the task list, with the facets (stats, tag counts) the list page asks for."""
+    return {
+        "count": len(tasks) if count is None else count,
+        "next": None,
+        "previous": None,
+        "results": tasks,
+        "facets": {"stats": STATS if stats is None else stats, "tags": tags or []},
+    }
 
 
 @pytest.fixture
 def list_api(fake_api):
-    """An API answering the three calls of the list page with an empty list."""
+    """An API answering the list page's task call with an empty list (fake_api answers the rest)."""
     fake_api.on("GET", "/api/v1/tasks/", json_body=listing([]))
-    fake_api.on("GET", "/api/v1/tasks/stats/", json_body=STATS)
-    fake_api.on("GET", "/api/v1/tags/", json_body=[])
     return fake_api

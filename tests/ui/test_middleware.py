@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from taskmanager.ui.session import TOKEN_KEY
-from tests.ui.conftest import STATS, listing, task_json
+from tests.ui.conftest import listing, task_json
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,7 @@ def test_an_unreachable_or_slow_api_gives_the_503_page(logged_in_client, fake_ap
 
 
 def test_an_api_5xx_gives_the_503_page(logged_in_client, list_api):
-    list_api.error("GET", "/api/v1/tasks/stats/", 500)
+    list_api.error("GET", "/api/v1/tasks/", 500)
     assert logged_in_client.get("/").status_code == 503
 
 
@@ -65,7 +65,7 @@ def test_a_task_the_api_does_not_know_is_the_404_page(logged_in_client, fake_api
 
 
 def test_an_unexpected_api_answer_is_the_friendly_500_page(logged_in_client, list_api):
-    list_api.error("GET", "/api/v1/tags/", 418)
+    list_api.error("GET", "/api/v1/tasks/", 418)
     logged_in_client.raise_request_exception = False
     response = logged_in_client.get("/")
     assert response.status_code == 500
@@ -74,7 +74,6 @@ def test_an_unexpected_api_answer_is_the_friendly_500_page(logged_in_client, lis
 
 def test_every_page_sends_a_strict_content_security_policy(logged_in_client, list_api):
     list_api.on("GET", "/api/v1/tasks/", json_body=listing([task_json()]))
-    list_api.on("GET", "/api/v1/tasks/stats/", json_body=STATS)
     for response in (logged_in_client.get("/"), logged_in_client.get("/login/?next=/")):
         policy = response["Content-Security-Policy"]
         assert "default-src 'self'" in policy

@@ -8,6 +8,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from taskmanager.api import facets
 from taskmanager.api.etags import (
     etag,
     if_match_versions,
@@ -55,11 +56,15 @@ class TaskListView(_TaskFilterSchema, GenericAPIView):
         # OPTIONS describes the POST body from this; it is the input shape, not the output.
         return TaskInputSerializer if self.request.method == "POST" else TaskOutputSerializer
 
-    @extend_schema(responses={200: TaskOutputSerializer(many=True)})
+    @extend_schema(responses={200: TaskOutputSerializer(many=True)}, parameters=facets.PARAMETERS)
     def get(self, request):
+        counted = facets.facets_for(request)
         rows = selectors.task_rows(actor=request.user, filters=request.query_params)
         page = selectors.with_tag_names(self.paginate_queryset(rows), actor=request.user)
-        return self.get_paginated_response(TaskOutputSerializer(page, many=True).data)
+        response = self.get_paginated_response(TaskOutputSerializer(page, many=True).data)
+        if counted is not None:
+            response.data["facets"] = counted
+        return response
 
     @extend_schema(
         request=TaskInputSerializer, responses={201: TaskOutputSerializer, **PROJECT_IN_BODY_REFUSALS}

@@ -86,7 +86,9 @@ def _list_page(request, scope: Scope):
         return redirect(scope.url + query.url_query())
     directory = directory_for(request)
     api = api_for(request)
-    listing = api.task_list({**scope.filters, **query.api_params()})
+    # The sidebar's counts come with the page (the API's facets), over the scope alone.
+    facets = {"facets": "stats,tags", **({"facets_over": ",".join(scope.filters)} if scope.filters else {})}
+    listing = api.task_list({**scope.filters, **query.api_params(), **facets})
     results = listing["results"]
     page = Page(count=listing["count"], offset=query.offset, limit=query.per_page, shown=len(results))
     if not results and page.count and query.page > 1:
@@ -108,8 +110,8 @@ def _list_page(request, scope: Scope):
         "add_assignee": request.session.get(USERNAME_KEY, "") if scope.kind == "assigned" else "",
         "default_project": directory.inbox,
         "page": page,
-        "stats": api.task_stats(scope.filters),
-        "tags": api.tag_list(scope.filters),
+        "stats": listing["facets"]["stats"],
+        "tags": listing["facets"]["tags"],
         "query": query,
         "statuses": STATUSES,
         "priority_filters": choices.priority_filters,
