@@ -17,6 +17,7 @@ from taskmanager.ui.directory import Directory, Project, directory_for
 from taskmanager.ui.list_query import STATUSES, ListChoices, TaskListQuery
 from taskmanager.ui.meta import facts_for
 from taskmanager.ui.records import Page, Task
+from taskmanager.ui.rows import task_rows_html
 from taskmanager.ui.session import USERNAME_KEY, api_for, login_required, user_zone
 from taskmanager.ui.views.common import project_url, render_page
 
@@ -102,6 +103,7 @@ def _list_page(request, scope: Scope):
         "project": scope.project,
         "tasks": tasks,
         "task_rows": rows,
+        "task_rows_html": task_rows_html(rows, any_editable=any(row.editable for row in rows)),
         "any_editable": any(row.editable for row in rows),
         "can_add": scope.can_add(directory),
         "completed_to_clear": scope.completed_to_clear(directory),
