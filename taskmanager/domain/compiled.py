@@ -77,6 +77,11 @@ class _UuidListSlot(Slot):
         return [uuid.uuid4()]
 
 
+class _TextListSlot(Slot):
+    def marker(self):
+        return [f"marker-{uuid.uuid4().hex}"]
+
+
 class _InstantSlot(Slot):
     def marker(self):
         return datetime(1234, 5, 6, tzinfo=UTC) + timedelta(microseconds=random.getrandbits(40))
@@ -92,6 +97,7 @@ UUID = _UuidSlot()
 UUID_LIST = _UuidListSlot()
 INSTANT = _InstantSlot()
 TEXT = _TextSlot()
+TEXT_LIST = _TextListSlot()
 
 
 @dataclass(frozen=True)
@@ -125,12 +131,26 @@ class CompiledQuery:
         """The builder's queryset itself, for a caller whose values do not fit the slots."""
         return self._build(context, **values)
 
-    def rows(self, shape: Hashable, context=None, **values) -> list[dict]:
-        """The rows as dicts (named as ``values()`` names them)."""
+    def rows(self, shape: Hashable, context=None, *, lock: str = "", **values) -> list[dict]:
+        """The rows as dicts (named as ``values()`` names them).
+
+        ``lock``: a locking clause to append (transactions.share_lock_clause).
+        """
         compiled = self._shape(shape, context)
         if compiled is None:
-            return list(self._build(context, **values))
-        rows = self._execute(compiled, compiled.sql, values, ())
+            queryset = self._build(context, **values)
+            if not lock:
+                return list(queryset)
+            sql, params = queryset.query.sql_with_params()
+            compiled = _Shape(queryset.model, sql, tuple(params), {}, (), {})
+            names = (
+                *queryset.query.extra_select,
+                *queryset.query.values_select,
+                *queryset.query.annotation_select,
+            )
+            rows = self._execute(compiled, f"{sql}{lock}", values, ())
+            return [dict(zip(names, row, strict=True)) for row in rows]
+        rows = self._execute(compiled, f"{compiled.sql}{lock}", values, ())
         return [dict(zip(compiled.names, row, strict=True)) for row in rows]
 
     def page(self, shape: Hashable, context, offset: int, limit: int, **values) -> list[dict]:

@@ -79,6 +79,20 @@ def _first_line(error: Exception) -> str:
     return str(error).partition("\n")[0] or type(error).__name__
 
 
+def share_lock_clause(of: str | tuple[str, ...]) -> str:
+    """`` FOR SHARE OF`` the tables ``of`` names: see rows_locked_for_share."""
+    return f" FOR SHARE OF {_tables(of)}"
+
+
+def update_lock_clause(of: str | tuple[str, ...]) -> str:
+    """`` FOR UPDATE OF`` the tables ``of`` names, as ``select_for_update(of=...)`` writes it."""
+    return f" FOR UPDATE OF {_tables(of)}"
+
+
+def _tables(of: str | tuple[str, ...]) -> str:
+    return ", ".join(f'"{table}"' for table in ((of,) if isinstance(of, str) else of))
+
+
 def rows_locked_for_share(query, *, of: str | tuple[str, ...]) -> list:
     """The rows of ``query`` (a non-flat values_list) as tuples, locked FOR SHARE until the transaction ends.
 
@@ -91,6 +105,5 @@ def rows_locked_for_share(query, *, of: str | tuple[str, ...]) -> list:
         return [tuple(row) for row in query]
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
-        tables = ", ".join(f'"{table}"' for table in ((of,) if isinstance(of, str) else of))
-        cursor.execute(f"{sql} FOR SHARE OF {tables}", params)
+        cursor.execute(sql + share_lock_clause(of), params)
         return cursor.fetchall()

@@ -13,11 +13,11 @@ and every write that starts after the removal sees it.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
-from taskmanager.domain.compiled import INT, CompiledQuery
+from taskmanager.domain.compiled import INT, UUID, CompiledQuery
 from taskmanager.domain.errors import Conflict, RoleRequired
-from taskmanager.domain.transactions import rows_locked_for_share
+from taskmanager.domain.transactions import rows_locked_for_share, share_lock_clause
 from taskmanager.projects.models import Membership, Project, Role
 
 ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
@@ -73,6 +73,15 @@ def visible_project_id_list(actor) -> list | None:
     return [row["project_id"] for row in _MEMBERSHIP_PROJECT_IDS.rows("all", user_id=actor.pk)]
 
 
+_MEMBERSHIP_IN = CompiledQuery(
+    lambda _context, user_id, project_id: (
+        memberships_of(user_id)
+        .filter(project_id=project_id)
+        .values("role", archived=F("project__archived"), inbox_of=F("project__inbox_of"))
+    ),
+    user_id=INT,
+    project_id=UUID,
+)
 _MEMBERSHIP_PROJECT_IDS = CompiledQuery(
     lambda _context, user_id: memberships_of(user_id).values("project_id"), user_id=INT
 )
@@ -102,17 +111,12 @@ def project_access(actor, project_id, need=SEE, *, share_lock: bool = False) -> 
     if isinstance(actor, Administration):
         archived, inbox_of = Project.objects.values_list("archived", "inbox_of").get(id=project_id)
         return Access(project_id, Role.OWNER, archived, inbox_of is not None)
-    query = (
-        memberships_of(actor)
-        .filter(project_id=project_id)
-        .values_list("role", "project__archived", "project__inbox_of")
-    )
     # The project row too: archiving it (or any change to it) waits for writes in flight.
-    locked = (Membership._meta.db_table, Project._meta.db_table)
-    rows = rows_locked_for_share(query, of=locked) if share_lock else list(query)
+    lock = share_lock_clause((Membership._meta.db_table, Project._meta.db_table)) if share_lock else ""
+    rows = _MEMBERSHIP_IN.rows("one", lock=lock, user_id=actor.pk, project_id=project_id)
     if not rows:
         raise Project.DoesNotExist
-    role, archived, inbox_of = rows[0]
+    role, archived, inbox_of = rows[0]["role"], rows[0]["archived"], rows[0]["inbox_of"]
     access = Access(project_id, role, archived, inbox_of is not None)
     role_needed, doing = need
     if ROLE_RANK[role] < ROLE_RANK[role_needed]:

@@ -21,15 +21,23 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db import router
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from taskmanager.domain import cleaning
+from taskmanager.domain.compiled import INT, TEXT_LIST, UUID, CompiledQuery
 from taskmanager.domain.errors import VersionConflict
-from taskmanager.domain.transactions import RetryableConflict, rows_locked_for_share, write_transaction
+from taskmanager.domain.transactions import (
+    RetryableConflict,
+    share_lock_clause,
+    update_lock_clause,
+    write_transaction,
+)
 from taskmanager.projects.access import (
     actor_user,
     editable_project_ids_locked,
+    is_member_actor,
     is_member_locked,
     member_user_id,
     task_write_access,
@@ -234,19 +242,28 @@ def task_completion_undo(*, actor, task_id, expected_versions: Collection[int] |
 
 def _task_seen(actor, task_id) -> dict:
     """Where the task is as the actor sees it before any lock; raises Task.DoesNotExist."""
-    seen = (
-        Task.objects.filter(id=task_id, project_id__in=visible_project_ids(actor))
-        .values("project_id", "assignee_id", "parent_id")
-        .first()
-    )
-    if seen is None:
+    if is_member_actor(actor):
+        rows = _SEEN.rows("one", user_id=actor.pk, task_id=task_id)
+    else:
+        rows = list(_seen(actor, task_id))
+    if not rows:
         raise Task.DoesNotExist
-    return seen
+    return rows[0]
+
+
+def _seen(actor, task_id):
+    return Task.objects.filter(id=task_id, project_id__in=visible_project_ids(actor)).values(
+        "project_id", "assignee_id", "parent_id"
+    )
+
+
+_SEEN = CompiledQuery(lambda _context, user_id, task_id: _seen(user_id, task_id), user_id=INT, task_id=UUID)
 
 
 def _task_locked(task_id, seen: dict) -> Task:
     """The task's row, locked; started over if it moved or changed hands since ``seen``."""
-    task = Task.objects.select_for_update(of=("self",)).filter(id=task_id).first()
+    rows = _TASK_ROW.rows("one", lock=update_lock_clause(Task._meta.db_table), task_id=task_id)
+    task = Task.from_db(router.db_for_write(Task), _TASK_COLUMNS, list(rows[0].values())) if rows else None
     if task is None:
         raise Task.DoesNotExist
     if (task.project_id, task.assignee_id, task.parent_id) != (
@@ -379,6 +396,19 @@ def _tasks_lock(tasks: QuerySet[Task]) -> list:
     return list(rows.values_list("id", flat=True))
 
 
+_TASK_COLUMNS = [field.attname for field in Task._meta.concrete_fields]
+_TASK_ROW = CompiledQuery(
+    lambda _context, task_id: Task.objects.filter(id=task_id).values(*_TASK_COLUMNS), task_id=UUID
+)
+_TAGS_NAMED = CompiledQuery(
+    lambda _context, project_id, names: (
+        Tag.objects.filter(project_id=project_id, name__in_array=names).order_by("id").values("id")
+    ),
+    project_id=UUID,
+    names=TEXT_LIST,
+)
+
+
 def _check_version(task: Task, expected_versions: Collection[int] | None) -> None:
     if expected_versions is not None and task.version not in expected_versions:
         raise VersionConflict(task.id, task.version, "task")
@@ -397,8 +427,8 @@ def _tags_locked_for_linking(project_id, names: list[str]) -> list[int]:
     names = sorted(names)
     # ignore_conflicts makes concurrent creation of the same tag safe.
     Tag.objects.bulk_create([Tag(project_id=project_id, name=name) for name in names], ignore_conflicts=True)
-    query = Tag.objects.filter(project_id=project_id, name__in=names).order_by("id").values_list("id")
-    ids = [row[0] for row in rows_locked_for_share(query, of=Tag._meta.db_table)]
+    lock = share_lock_clause(Tag._meta.db_table)
+    ids = [row["id"] for row in _TAGS_NAMED.rows("sorted", lock=lock, project_id=project_id, names=names)]
     if len(ids) != len(names):
         raise RetryableConflict("a tag was deleted while a task was being tagged with it")
     return ids
