@@ -59,9 +59,11 @@ image:
 	  --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
 	  .
 
-## Side-by-side benchmark: API role, UI role and a raw floor under the image's server
-## settings, on a fresh taskmanager_bench database (PostgreSQL on 127.0.0.1:5432) and wrk.
-## Not part of `make test`; about 5 minutes; results in bench/results/ (see docs/PERFORMANCE.md).
+## Side-by-side benchmark under the image's server settings: the API and UI roles against two
+## floors that send the API's own SQL (bare WSGI over psycopg, and bare Django), with wrk and
+## an open-loop latency pass, judged against the performance goals; on a fresh
+## taskmanager_bench database (PostgreSQL on 127.0.0.1:5432). Not part of `make test`; about
+## 15 minutes; results in bench/results/ (see docs/PERFORMANCE.md).
 bench: install
 	$(BIN)/python -m bench.run
 

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 import django
 
@@ -25,17 +26,21 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench.seed import CREATED_TITLE  # noqa: E402
-
-PATCH_BODY = {"title": "Edited under load", "priority": "high", "tags": ["bench", "urgent"]}
-CREATE_BODY = {"title": CREATED_TITLE, "priority": "high", "tags": ["bench", "work"]}
+from bench.targets import BULK_BODY, BULK_IDS, CREATE_BODY, PATCH_BODY, fill  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--token", required=True)
     parser.add_argument("--task-id", required=True)
+    parser.add_argument("--ids-file", required=True, help="the ids the bulk request takes its five from")
     args = parser.parse_args()
+    ids = Path(args.ids_file).read_text().split()
+    passes = len(ids) // BULK_IDS
+
+    def bulk(first_index):
+        # Each attempt takes other tasks, so the counted one changes rows as under load.
+        return lambda attempt: fill("", BULK_BODY, ids, first_index + attempt)[1]
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {args.token}")
     detail = f"/api/v1/tasks/{args.task_id}/"
@@ -47,13 +52,16 @@ def main() -> int:
         "api_stats": ("get", "/api/v1/tasks/stats/", None),
         "api_tags": ("get", "/api/v1/tags/", None),
         "api_patch": ("patch", detail, PATCH_BODY),
+        "api_bulk_complete": ("post", "/api/v1/tasks/bulk/", bulk(0)),
+        "api_bulk_reopen": ("post", "/api/v1/tasks/bulk/", bulk(passes)),
         "api_create": ("post", "/api/v1/tasks/", CREATE_BODY),
     }
     counts, created = {}, []
     for name, (method, path, body) in requests.items():
-        for _attempt in range(2):
-            counts[name], response = _count(client, method, path, body)
-            if method == "post":
+        for attempt in range(2):
+            sent = body(attempt) if callable(body) else body
+            counts[name], response = _count(client, method, path, sent)
+            if path == "/api/v1/tasks/" and method == "post":
                 created.append(response.json()["id"])
     # Remove what the create pass added, through the API, counting that too.
     for task_id in created:
@@ -65,7 +73,7 @@ def main() -> int:
 
 def _count(client, method, path, body):
     with CaptureQueriesContext(connection) as captured:
-        kwargs = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+        kwargs = {"data": body, "content_type": "application/json"} if body else {}
         response = getattr(client, method)(path, **kwargs)
     if response.status_code >= 300:
         raise SystemExit(f"{method.upper()} {path} answered {response.status_code}")

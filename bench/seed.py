@@ -27,11 +27,11 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 
+from bench.targets import CREATED_TITLE  # noqa: E402
 from taskmanager.projects.models import Project  # noqa: E402
 from taskmanager.tasks.models import Priority, Tag, Task  # noqa: E402
 
 USERNAME = "bench"
-CREATED_TITLE = "Created under load"
 TAG_NAMES = [
     "work", "home", "errand", "urgent", "later", "reading", "finance", "health",
     "travel", "garden", "music", "code", "family", "ideas", "admin",

@@ -1,0 +1,206 @@
+"""The API's write transactions, statement for statement, for both floors (see bench/api_sql.py).
+
+Each function runs between the caller's BEGIN and COMMIT and takes what the
+caller's framework offers for a savepoint, so the raw floor and the Django
+floor send the same statements the API's services do (tasks/services.py:
+task_update, task_create, task_bulk_apply) for the benchmark's bodies. Only
+what those bodies exercise is modelled: title, priority and tags; complete
+and reopen.
+"""
+
+import uuid
+
+from bench.api_sql import EDIT, SEE, VISIBLE, now, placeholders, task_detail
+
+TASK_FIELDS = (
+    "id", "project_id", "assignee_id", "created_by_id", "title", "description", "priority",
+    "priority_rank", "completed", "completed_at", "due_date", "due_at", "recurrence", "recur_from",
+    "parent_id", "position", "created_at", "updated_at", "version",
+)  # fmt: skip
+TASK_COLUMNS = ", ".join(f'"tasks_task"."{name}"' for name in TASK_FIELDS)
+WRITTEN = (
+    "project_id", "assignee_id", "created_by_id", "title", "description", "priority", "completed",
+    "completed_at", "due_date", "due_at", "recurrence", "recur_from", "parent_id", "position",
+    "created_at", "updated_at",
+)  # fmt: skip
+DEFAULT_ORDER = (
+    'ORDER BY "tasks_task"."completed" ASC, "tasks_task"."priority_rank" DESC, "tasks_task"."created_at" DESC'
+)
+SEEN = (
+    'SELECT "tasks_task"."project_id" AS "project_id", "tasks_task"."assignee_id" AS "assignee_id", '
+    '"tasks_task"."parent_id" AS "parent_id" FROM "tasks_task" WHERE ("tasks_task"."id" = %s AND '
+    f'"tasks_task"."project_id" IN ({VISIBLE})) {DEFAULT_ORDER} LIMIT 1'
+)
+MEMBERSHIP = (
+    'SELECT "projects_membership"."role" AS "role", "projects_project"."archived" AS "project__archived", '
+    '"projects_project"."inbox_of_id" AS "project__inbox_of" FROM "projects_membership" INNER JOIN '
+    '"projects_project" ON ("projects_membership"."project_id" = "projects_project"."id") WHERE '
+    '("projects_membership"."user_id" = %s AND "projects_membership"."project_id" = %s) '
+    'FOR SHARE OF "projects_membership", "projects_project"'
+)
+LOCK = (
+    f'SELECT {TASK_COLUMNS} FROM "tasks_task" WHERE "tasks_task"."id" = %s {DEFAULT_ORDER} LIMIT 1 '
+    'FOR UPDATE OF "tasks_task"'
+)
+UPDATE = (
+    'UPDATE "tasks_task" SET '
+    + ", ".join(f'"{name}" = %s' for name in WRITTEN)
+    + ', "version" = ("tasks_task"."version" + 1) WHERE "tasks_task"."id" = %s'
+)
+INBOX = (
+    'SELECT "projects_project"."id" AS "id" FROM "projects_project" '
+    'WHERE "projects_project"."inbox_of_id" = %s LIMIT 21'
+)
+INSERT = (
+    'INSERT INTO "tasks_task" ("id", '
+    + ", ".join(f'"{name}"' for name in WRITTEN)
+    + f', "version") VALUES ({placeholders(len(WRITTEN) + 2)}) RETURNING "tasks_task"."priority_rank", '
+    '"tasks_task"."recurrence", "tasks_task"."recur_from", "tasks_task"."position"'
+)
+TAGS_UPSERT = (
+    'INSERT INTO "tasks_tag" ("project_id", "name") SELECT * FROM UNNEST((%s)::uuid[], (%s)::varchar[]) '
+    "ON CONFLICT DO NOTHING"
+)
+TAG_IDS = (
+    'SELECT "tasks_tag"."id" AS "id" FROM "tasks_tag" WHERE ("tasks_tag"."name" IN ({names}) AND '
+    '"tasks_tag"."project_id" = %s) ORDER BY 1 ASC FOR SHARE OF "tasks_tag"'
+)
+LINKED_TAGS = (
+    'SELECT "tasks_tag"."id" AS "id" FROM "tasks_tag" INNER JOIN "tasks_task_tags" ON '
+    '("tasks_tag"."id" = "tasks_task_tags"."tag_id") WHERE "tasks_task_tags"."task_id" = %s '
+    'ORDER BY "tasks_tag"."name" ASC'
+)
+UNLINK = (
+    'DELETE FROM "tasks_task_tags" WHERE ("tasks_task_tags"."task_id" = %s AND '
+    '"tasks_task_tags"."tag_id" IN ({ids}))'
+)
+LINK = (
+    'INSERT INTO "tasks_task_tags" ("task_id", "tag_id") SELECT * FROM UNNEST((%s)::uuid[], (%s)::bigint[]) '
+    "ON CONFLICT DO NOTHING"
+)
+EDITABLE = (
+    'SELECT "projects_membership"."project_id" AS "project_id" FROM "projects_membership" INNER JOIN '
+    '"projects_project" ON ("projects_membership"."project_id" = "projects_project"."id") WHERE '
+    '("projects_membership"."user_id" = %s AND NOT "projects_project"."archived" AND '
+    '"projects_membership"."role" IN (%s, %s)) ORDER BY 1 ASC '
+    'FOR SHARE OF "projects_membership", "projects_project"'
+)
+LOCK_MANY = (
+    'SELECT "tasks_task"."id" AS "id" FROM "tasks_task" WHERE ("tasks_task"."id" IN ({ids}) AND '
+    '"tasks_task"."project_id" IN ({projects}) AND {state}) ORDER BY 1 ASC FOR UPDATE OF "tasks_task"'
+)
+REPEATING = (
+    f'SELECT {TASK_COLUMNS} FROM "tasks_task" WHERE ("tasks_task"."id" IN ({{ids}}) AND '
+    'NOT ("tasks_task"."recurrence" = \'\')) ORDER BY "tasks_task"."id" ASC'
+)
+UPDATE_MANY = (
+    'UPDATE "tasks_task" SET "completed" = %s, "completed_at" = %s, '
+    '"version" = ("tasks_task"."version" + 1), "updated_at" = %s WHERE "tasks_task"."id" IN ({ids})'
+)
+
+
+class NotFound(Exception):
+    """The task is not one the user may change: the API answers 404."""
+
+
+def task_patch(cursor, owner_id: int, task_id: uuid.UUID, body: dict) -> dict:
+    cursor.execute(SEEN, (task_id, owner_id, *SEE))
+    seen = cursor.fetchone()
+    if seen is None:
+        raise NotFound
+    project_id = seen[0]
+    _check_editor(cursor, owner_id, project_id)
+    cursor.execute(LOCK, (task_id,))
+    row = cursor.fetchone()
+    if row is None:
+        raise NotFound
+    current = dict(zip(TASK_FIELDS, row, strict=True))
+    current.update(title=body["title"], priority=body.get("priority", current["priority"]), updated_at=now())
+    cursor.execute(UPDATE, (*(current[name] for name in WRITTEN), task_id))
+    if "tags" in body:
+        _tags_set(cursor, task_id, project_id, body["tags"])
+    return task_detail(cursor, owner_id, task_id)
+
+
+def task_create(cursor, owner_id: int, body: dict) -> dict:
+    cursor.execute(INBOX, (owner_id,))
+    (project_id,) = cursor.fetchone()
+    _check_editor(cursor, owner_id, project_id)
+    task_id, moment = uuid.uuid4(), now()
+    values = {
+        **dict.fromkeys(WRITTEN),
+        "project_id": project_id,
+        "created_by_id": owner_id,
+        "title": body["title"],
+        "description": "",
+        "priority": body.get("priority", "medium"),
+        "completed": False,
+        "recurrence": "",
+        "recur_from": "due",
+        "position": 0,
+        "created_at": moment,
+        "updated_at": moment,
+    }
+    cursor.execute(INSERT, (task_id, *(values[name] for name in WRITTEN), 1))
+    cursor.fetchone()
+    if body.get("tags"):
+        _tags_set(cursor, task_id, project_id, body["tags"])
+    return task_detail(cursor, owner_id, task_id)
+
+
+def tasks_bulk(cursor, owner_id: int, body: dict, savepoint) -> dict:
+    """Complete or reopen the tasks among ``ids`` the user may change (not repeating ones)."""
+    action = body["action"]
+    completing = action == "complete"
+    if action not in ("complete", "reopen"):
+        raise NotFound
+    cursor.execute(EDITABLE, (owner_id, *EDIT))
+    projects = [row[0] for row in cursor.fetchall()]
+    affected = 0
+    ids = [uuid.UUID(task_id) for task_id in body["ids"]]
+    with savepoint():
+        if projects:
+            state = 'NOT "tasks_task"."completed"' if completing else '"tasks_task"."completed"'
+            lock = LOCK_MANY.format(
+                ids=placeholders(len(ids)), projects=placeholders(len(projects)), state=state
+            )
+            cursor.execute(lock, (*ids, *projects))
+            locked = [row[0] for row in cursor.fetchall()]
+            if locked and completing:
+                cursor.execute(REPEATING.format(ids=placeholders(len(locked))), locked)
+                if cursor.fetchall():
+                    raise NotImplementedError(
+                        "the floors do not move repeating tasks to their next occurrence"
+                    )
+            if locked:
+                moment = now()
+                cursor.execute(
+                    UPDATE_MANY.format(ids=placeholders(len(locked))),
+                    (completing, moment if completing else None, moment, *locked),
+                )
+                affected = cursor.rowcount
+    return {"action": action, "affected": affected}
+
+
+def _check_editor(cursor, owner_id: int, project_id) -> None:
+    cursor.execute(MEMBERSHIP, (owner_id, project_id))
+    membership = cursor.fetchone()
+    if membership is None or membership[0] not in EDIT or membership[1]:
+        raise NotFound
+
+
+def _tags_set(cursor, task_id, project_id, tags: list) -> None:
+    names = sorted({str(tag).strip().lower() for tag in tags})
+    wanted = []
+    if names:
+        cursor.execute(TAGS_UPSERT, ([project_id] * len(names), names))
+        cursor.execute(TAG_IDS.format(names=placeholders(len(names))), (*names, project_id))
+        wanted = [row[0] for row in cursor.fetchall()]
+    cursor.execute(LINKED_TAGS, (task_id,))
+    linked = [row[0] for row in cursor.fetchall()]
+    removed = [tag_id for tag_id in linked if tag_id not in wanted]
+    added = [tag_id for tag_id in wanted if tag_id not in linked]
+    if removed:
+        cursor.execute(UNLINK.format(ids=placeholders(len(removed))), (task_id, *removed))
+    if added:
+        cursor.execute(LINK, ([task_id] * len(added), added))

@@ -1,0 +1,22 @@
+"""Where the benchmark works and the knobs it reads from the environment (bench/run.py lists them)."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+WORK = RESULTS / "work"
+
+ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+DB_NAME = os.environ.get("BENCH_DB", "taskmanager_bench")
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
+OPEN_LOOP_SECONDS = int(os.environ.get("BENCH_OPEN_LOOP_SECONDS", str(DURATION)))
+DATASETS = [int(n) for n in os.environ.get("BENCH_DATASETS", "100,10000").split(",")]
+ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
+PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18400"))
+
+CONNECTIONS = 32
+WRK_THREADS = 2
+OPEN_LOOP_CONNECTIONS = 16
+MEMORY_SAMPLE_SECONDS = 0.5

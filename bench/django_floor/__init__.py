@@ -1,0 +1,1 @@
+"""The Django floor: the API's task requests answered by bare Django (see views.py)."""

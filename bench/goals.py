@@ -1,0 +1,18 @@
+"""The issue's goals for the API and the UI, and the baselines they are judged against, in one place."""
+
+# API reads (detail, list, stats): at least this share of the Django floor's rate for the same request.
+READ_RATIO_TO_DJANGO_FLOOR = 0.5
+# API writes (create, PATCH, bulk): at least this share of the raw floor's rate for the same transaction.
+WRITE_RATIO_TO_RAW_FLOOR = 0.5
+# Every API target, driven open-loop at half the rate wrk measured for it in the same run.
+P99_MS_AT_HALF_SATURATION = 50.0
+OPEN_LOOP_SHARE_OF_SATURATION = 0.5
+
+# The UI list page (50 tasks a page): API calls it makes per page, and pages/s
+# against the baseline, at most and at least.
+UI_API_CALLS_PER_PAGE = 2
+UI_SPEEDUP_OVER_BASELINE = 2.0
+# Pages/s per dataset size, from the run of commit eb13dba (2026-12-02,
+# docs/PERFORMANCE.md, "Latest run: after shared projects").
+UI_BASELINE_PAGES_PER_S = {100: 45.0, 10_000: 31.0}
+UI_BASELINE_SOURCE = "commit eb13dba, 2026-12-02 (docs/PERFORMANCE.md)"

@@ -1,0 +1,175 @@
+"""Driving one target: a first request, wrk's warm-up and measured window, then for API targets
+the open-loop pass; with the CPU the servers spent, and whether every answer was a 2xx."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.client import http_request
+from bench.config import (
+    CONNECTIONS,
+    DURATION,
+    OPEN_LOOP_CONNECTIONS,
+    OPEN_LOOP_SECONDS,
+    ROOT,
+    WARMUP,
+    WRK_THREADS,
+)
+from bench.goals import OPEN_LOOP_SHARE_OF_SATURATION
+from bench.sampling import cpu_seconds, machine_cpu
+from bench.targets import Target, fill
+
+LUA = ROOT / "bench" / "wrk" / "request.lua"
+ACCESS_LINE = re.compile(r'"(?P<request>[A-Z]+ \S+) HTTP/[\d.]+" (?P<status>\d{3}) ')
+
+
+def run_wrk(port: int, target: Target, headers: dict, ids_file: Path, seconds: int) -> tuple[dict, str]:
+    request = target.request
+    command = [
+        "wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
+        "-s", str(LUA),
+        *[item for name, value in headers.items() for item in ("-H", f"{name}: {value}")],
+        f"http://127.0.0.1:{port}/", "--",
+        request.method, request.path, request.body or "-", str(ids_file), str(WRK_THREADS),
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    output = completed.stdout + completed.stderr
+    match = re.search(r"^BENCH_RESULT (.*)$", output, re.MULTILINE)
+    if completed.returncode != 0 or match is None:
+        raise SystemExit(f"wrk failed for {target.name}:\n{output}")
+    return json.loads(match.group(1)), output
+
+
+def run_open_loop(port: int, target: Target, headers: dict, ids_file: Path, rate: float) -> dict:
+    request = target.request
+    command = [
+        sys.executable, "-m", "bench.open_loop", "--port", str(port), "--rate", f"{rate:.1f}",
+        "--seconds", str(OPEN_LOOP_SECONDS), "--connections", str(OPEN_LOOP_CONNECTIONS),
+        "--method", request.method, "--path", request.path, "--body", request.body, "--ids", str(ids_file),
+        *[item for name, value in headers.items() for item in ("--header", f"{name}: {value}")],
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    if completed.returncode != 0:
+        raise SystemExit(f"open-loop client failed for {target.name}:\n{completed.stdout}{completed.stderr}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def wait_for_quiet_log(server, timeout: float = 5.0) -> int:
+    """The log's size once the previous target's queued requests have drained."""
+    deadline = time.monotonic() + timeout
+    size = server.log_size()
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        if server.log_size() == size:
+            break
+        size = server.log_size()
+    return size
+
+
+def status_counts(log_text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for match in ACCESS_LINE.finditer(log_text):
+        counts[match.group("status")] = counts.get(match.group("status"), 0) + 1
+    return counts
+
+
+def _non_2xx(statuses: dict[str, int]) -> int:
+    return sum(count for code, count in statuses.items() if not code.startswith("2"))
+
+
+def first_request(target: Target, servers: dict, headers: dict, ids: list[str]) -> list[str]:
+    """One request, which must succeed; answers the API calls it caused (those of a UI page)."""
+    path, body = fill(target.request.path, target.request.body, ids, 0)
+    request_headers = dict(headers)
+    if body:
+        request_headers["Content-Type"] = "application/json"
+    api_offset = wait_for_quiet_log(servers["api"])
+    status, _headers, answer = http_request(
+        target.request.method, servers[target.server].port, path, headers=request_headers, body=body or None
+    )
+    if not 200 <= status < 300:
+        raise SystemExit(f"{target.name}: {target.request.method} {path} answered {status}: {answer[:300]!r}")
+    time.sleep(0.2)
+    return [m.group("request") for m in ACCESS_LINE.finditer(servers["api"].log_since(api_offset))]
+
+
+def measure(target: Target, servers: dict, headers: dict, ids_file: Path, sampler, ids: list[str]) -> dict:
+    server = servers[target.server]
+    api_calls = first_request(target, servers, headers, ids)
+    sampler.marker = f"warmup:{','.join(target.roles)}"
+    run_wrk(server.port, target, headers, ids_file, WARMUP)
+    offsets = {name: servers[name].log_size() for name in target.roles}
+    load_before = os.getloadavg()
+    pids = {name: servers[name].pids() for name in target.roles}
+    cpu_before = {name: cpu_seconds(p) for name, p in pids.items()}
+    machine_before = machine_cpu()
+    sampler.marker = f"measure:{','.join(target.roles)}"
+    result, output = run_wrk(server.port, target, headers, ids_file, DURATION)
+    sampler.marker = "idle"
+    machine_after = machine_cpu()
+    cpu_used = {name: cpu_seconds(p) - cpu_before[name] for name, p in pids.items()}
+    load_after = os.getloadavg()
+    time.sleep(0.3)  # let the last access-log lines land
+    statuses = {name: status_counts(servers[name].log_since(offsets[name])) for name in target.roles}
+
+    errors = result["errors"]
+    problems = []
+    if "Non-2xx or 3xx responses" in output:
+        problems.append("wrk reported non-2xx/3xx responses")
+    if _non_2xx(statuses[target.server]):
+        problems.append(f"access log shows non-2xx answers: {statuses[target.server]}")
+    if any(errors[kind] for kind in ("connect", "read", "write", "timeout")):
+        problems.append(f"socket errors: {errors}")
+    seconds = result["duration_us"] / 1e6
+    requests = max(result["requests"], 1)
+    measured = {
+        "label": target.label,
+        "server": target.server,
+        "kind": target.request.kind,
+        "method": target.request.method,
+        "path": target.request.path,
+        "requests": result["requests"],
+        "seconds": round(seconds, 2),
+        "rps": round(result["requests"] / seconds, 1),
+        "latency_ms": {k: round(v / 1000, 2) for k, v in result["latency_us"].items()},
+        "bytes_per_response": round(result["bytes"] / requests),
+        # CPU the serving processes spent per request: unlike req/s, barely
+        # moved by what else runs on the machine.
+        "cpu_ms_per_request": {name: round(used * 1000 / requests, 3) for name, used in cpu_used.items()},
+        "machine_cpu_busy_pct": round(
+            100 * (machine_after[0] - machine_before[0]) / max(machine_after[1] - machine_before[1], 1), 1
+        ),
+        "wrk_errors": errors,
+        "statuses": statuses,
+        "api_calls_per_request": api_calls if target.server == "ui" else None,
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in load_after],
+        "problems": problems,
+        "open_loop": None,
+    }
+    if target.server == "api":
+        measured["open_loop"] = open_loop(target, server, headers, ids_file, sampler, measured["rps"])
+        problems.extend(measured["open_loop"]["problems"])
+    return measured
+
+
+def open_loop(target: Target, server, headers: dict, ids_file: Path, sampler, saturation_rps: float) -> dict:
+    """The target at a fixed share of the rate wrk just measured, latency from each request's due time."""
+    rate = max(saturation_rps * OPEN_LOOP_SHARE_OF_SATURATION, 1.0)
+    offset = wait_for_quiet_log(server)
+    sampler.marker = f"open-loop:{target.server}"
+    result = run_open_loop(server.port, target, headers, ids_file, rate)
+    sampler.marker = "idle"
+    time.sleep(0.3)
+    statuses = status_counts(server.log_since(offset))
+    result["access_log_statuses"] = statuses
+    result["problems"] = []
+    if result["non_2xx"] or _non_2xx(statuses):
+        result["problems"].append(f"open loop: non-2xx answers: {result['statuses']} (log {statuses})")
+    if result["errors"]:
+        result["problems"].append(f"open loop: errors: {result['errors']}")
+    return result
