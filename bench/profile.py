@@ -22,9 +22,8 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskmanager.config.settings")
 os.environ.setdefault("METRICS_PORT", "0")
 
-from taskmanager.config.wsgi import application  # noqa: E402
-
-from bench.seed import CREATED_TITLE  # noqa: E402
+from bench.seed import CREATED_TITLE
+from taskmanager.config.wsgi import application
 
 PATCH_BODY = {"title": "Edited under load", "priority": "high", "tags": ["bench", "urgent"]}
 CREATE_BODY = {"title": CREATED_TITLE, "priority": "high", "tags": ["bench", "work"]}
