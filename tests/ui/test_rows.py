@@ -14,7 +14,7 @@ from tests.ui.conftest import task_json, team_json
 
 TEMPLATE = Path(rows_module.__file__).parent / "jinja2" / "ui" / "task_rows.html"
 # Values that Django and markupsafe escape differently, or that markup would break.
-AWKWARD = "Tom's \"big\" <script>alert(1)</script> & co"
+AWKWARD = 'Tom\'s "big" <script>alert(1)</script> & co'
 
 
 def _django_rows(rows, any_editable) -> str:
