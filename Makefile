@@ -31,7 +31,7 @@ checkov: $(CHECKOV_STAMP)
 ## Run the three roles locally on PostgreSQL (taskmanager_local on 127.0.0.1:5432, or DATABASE_URL):
 ## API on :8001, UI on :8000, worker health on :8002. Ctrl-C stops all three.
 run: install
-	$(BIN)/python deploy/run_local.py
+	$(BIN)/python -m deploy.run_local
 
 ## Lint, then the whole suite: API-role tests, then UI-role tests.
 test: install checkov lint
