@@ -84,10 +84,11 @@ class RoleProcess:
 
     def wait_ready(self, timeout: float = 60) -> None:
         """Until it answers; stopped, with its log's tail in the error, when it exits or times out."""
-        urls = [self.url + self.ready_path, self.metrics_url]
+        answers = [(self.url + self.ready_path, self.ready_status)]
+        if self.metrics_url is not None:
+            answers.append((self.metrics_url, None))
         try:
-            for url in filter(None, urls):
-                status = self.ready_status if url.startswith(self.url) else None
+            for url, status in answers:
                 wait_until_answers(url, self.process, timeout, status=status)
         except (RuntimeError, TimeoutError) as error:
             self.stop()
