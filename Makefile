@@ -28,10 +28,11 @@ $(CHECKOV_STAMP): requirements/checkov.txt
 
 checkov: $(CHECKOV_STAMP)
 
-## Run the three roles locally on PostgreSQL (taskmanager_local on 127.0.0.1:5432, or DATABASE_URL):
+## Run the three roles locally through the entry point, on PostgreSQL (taskmanager_local on the server of
+## POSTGRES_URL, 127.0.0.1:5432 by default; or DATABASE_URL):
 ## API on :8001, UI on :8000, worker health on :8002. Ctrl-C stops all three.
 run: install
-	$(BIN)/python deploy/run_local.py
+	$(BIN)/python -m deploy.run_local
 
 ## Lint, then the whole suite: API-role tests, then UI-role tests.
 test: install checkov lint

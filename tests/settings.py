@@ -1,7 +1,10 @@
 """Settings for the test suite: the real settings module, with test defaults in the environment.
 
-The suite runs against PostgreSQL. Outside CI, a machine without one falls
-back to SQLite with a warning; in CI (CI=true) a missing PostgreSQL fails.
+The suite runs against PostgreSQL: the database TEST_DATABASE_URL names, by
+default `taskmanager` on the server of POSTGRES_URL (deploy/harness/databases.py),
+where the scratch databases of the tests that start real processes go too.
+Outside CI, a machine without one falls back to SQLite with a warning; in CI
+(CI=true) a missing PostgreSQL fails.
 """
 
 import os
@@ -9,7 +12,14 @@ import socket
 import warnings
 from urllib.parse import urlparse
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/taskmanager")
+from deploy.harness.databases import DEFAULT_POSTGRES_URL, database_url
+
+# Where only TEST_DATABASE_URL is set (as before POSTGRES_URL), its server is the one for
+# everything; set here, the harness's scratch databases follow it.
+POSTGRES_URL = os.environ.setdefault(
+    "POSTGRES_URL", database_url("postgres", os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES_URL)
+)
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or database_url("taskmanager", POSTGRES_URL)
 
 os.environ.setdefault("TASKMANAGER_ROLE", "api")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-deployment")
@@ -28,10 +38,10 @@ def _postgres_answers(url: str) -> bool:
 
 
 if "DATABASE_URL" not in os.environ:
-    if os.environ.get("CI") == "true" or _postgres_answers(POSTGRES_URL):
-        os.environ["DATABASE_URL"] = POSTGRES_URL
+    if os.environ.get("CI") == "true" or _postgres_answers(TEST_DATABASE_URL):
+        os.environ["DATABASE_URL"] = TEST_DATABASE_URL
     else:
-        warnings.warn(f"No PostgreSQL at {POSTGRES_URL}; running the suite on SQLite.", stacklevel=1)
+        warnings.warn(f"No PostgreSQL at {TEST_DATABASE_URL}; running the suite on SQLite.", stacklevel=1)
         os.environ["DATABASE_URL"] = "sqlite://:memory:"
 
 from taskmanager.config.settings import *  # noqa: E402,F403

@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import psycopg2
+import psycopg
 import pytest
 
 from taskmanager.api.views.meta import server_facts
@@ -55,7 +55,7 @@ def database_url(image) -> str:
     with ExitStack() as stack:
         try:
             url = stack.enter_context(scratch_database(DATABASE))
-        except psycopg2.OperationalError as error:
+        except psycopg.OperationalError as error:
             pm.unavailable(f"no PostgreSQL at {POSTGRES_URL}: {error}")
         yield url
 

@@ -27,7 +27,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-import psycopg2
+import psycopg
 import pytest
 
 from tests import prerequisites
@@ -79,7 +79,7 @@ def database_url(image):
     with ExitStack() as stack:
         try:
             url = stack.enter_context(scratch_database(DATABASE))
-        except psycopg2.OperationalError as error:
+        except psycopg.OperationalError as error:
             unavailable(f"no PostgreSQL at {POSTGRES_URL}: {error}")
         yield url
 

@@ -13,15 +13,15 @@ import secrets
 import shutil
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
-from psycopg2 import sql
 
-from tests.databases import scratch_database
+from deploy.harness import database_names, drop_database, scratch_database
 from tests.e2e.servers import RoleServer
 from tests.e2e.support import Stack, log_in
 from tests.prerequisites import unavailable
 from tests.processes import ROOT, clean_env, manage
+from tests.settings import POSTGRES_URL
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,7 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-POSTGRES_ADMIN_URL = os.environ.get("E2E_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SCREENSHOT_DIR_COMMITTED = ROOT / "docs" / "screenshots"
 SCREENSHOT_DIR_SCRATCH = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
@@ -53,24 +52,19 @@ def require(available: bool, what: str) -> None:
 @pytest.fixture(scope="session")
 def e2e_database_url():
     try:
-        admin = psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=3)
-    except psycopg2.OperationalError:
-        require(False, f"PostgreSQL at {POSTGRES_ADMIN_URL}")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        for stale in _databases_of_dead_runs(cursor):
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(stale)))
-    admin.close()
+        for stale in _databases_of_dead_runs():
+            drop_database(stale)
+    except psycopg.OperationalError:
+        require(False, f"PostgreSQL at {POSTGRES_URL}")
     # One database per test run, so runs on the same server never meet.
-    with scratch_database(f"{E2E_DATABASE_PREFIX}{os.getpid()}", POSTGRES_ADMIN_URL) as url:
+    with scratch_database(f"{E2E_DATABASE_PREFIX}{os.getpid()}") as url:
         yield url
 
 
-def _databases_of_dead_runs(cursor) -> list[str]:
+def _databases_of_dead_runs() -> list[str]:
     """Databases left by runs that were killed before their teardown."""
-    cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{E2E_DATABASE_PREFIX}%"])
     stale = []
-    for (name,) in cursor.fetchall():
+    for name in database_names(E2E_DATABASE_PREFIX):
         pid = name.removeprefix(E2E_DATABASE_PREFIX)
         if pid.isdigit() and not _process_exists(int(pid)):
             stale.append(name)

@@ -43,16 +43,16 @@ def _sent_at(reminder: dict):
 def test_health_answers_and_sigterm_exits_zero(fast_worker_env, tmp_path):
     log = tmp_path / "worker.log"
     with worker_process(fast_worker_env(), log) as worker:
-        live = httpx.get(f"{worker.base_url}/healthz", timeout=5)
+        live = httpx.get(f"{worker.url}/healthz", timeout=5)
         assert live.status_code == 200
         assert live.json() == {"status": "ok", "checks": {"event_loop": "ok", "job_loop": "running"}}
         assert live.headers["Cache-Control"] == "no-store"
-        ready = httpx.get(f"{worker.base_url}/readyz", timeout=5)
+        ready = httpx.get(f"{worker.url}/readyz", timeout=5)
         assert ready.status_code == 200
         assert ready.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
         # Nothing else is served.
-        assert httpx.get(f"{worker.base_url}/api/v1/tasks/", timeout=5).status_code == 404
-        assert httpx.post(f"{worker.base_url}/healthz", timeout=5).status_code == 405
+        assert httpx.get(f"{worker.url}/api/v1/tasks/", timeout=5).status_code == 404
+        assert httpx.post(f"{worker.url}/healthz", timeout=5).status_code == 405
         started = time.monotonic()
         assert worker.stop(timeout=15) == 0, _log(log)
         assert time.monotonic() - started < 10
@@ -61,10 +61,10 @@ def test_health_answers_and_sigterm_exits_zero(fast_worker_env, tmp_path):
 def test_without_its_database_it_is_alive_but_not_ready(tmp_path):
     nowhere = f"postgres://postgres@127.0.0.1:{free_port()}/taskmanager"
     with worker_process(worker_env(nowhere), tmp_path / "worker.log", running=False) as worker:
-        live = httpx.get(f"{worker.base_url}/healthz", timeout=5)
+        live = httpx.get(f"{worker.url}/healthz", timeout=5)
         assert live.status_code == 200
         assert live.json()["checks"]["job_loop"] == "starting"
-        ready = httpx.get(f"{worker.base_url}/readyz", timeout=10)
+        ready = httpx.get(f"{worker.url}/readyz", timeout=10)
         assert ready.status_code == 503
         assert ready.json() == {"status": "unavailable", "checks": {"database": "unreachable"}}
         assert worker.stop(timeout=15) == 0

@@ -11,7 +11,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import time
 import uuid
 from contextlib import contextmanager
@@ -23,8 +22,6 @@ import pytest
 
 from tests.metrics.scraping import UUID, Scrape, scrape, total_in_file, worker_files
 from tests.processes import (
-    ROOT,
-    SERVER_COMMAND,
     TEST_SECRET_KEY,
     UNCOLLECTED_STATIC,
     api_server,
@@ -33,6 +30,7 @@ from tests.processes import (
     metrics_url,
     registered_token,
     role_server,
+    run_entrypoint,
 )
 
 TASK_ROUTE = "api/v1/tasks/<uuid:pk>/"
@@ -293,9 +291,7 @@ def test_a_metrics_port_in_use_stops_the_server_with_a_message():
             SERVER_BIND="127.0.0.1",
             METRICS_PORT=str(port),
         )
-        result = subprocess.run(
-            list(SERVER_COMMAND), env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
-        )
+        result = run_entrypoint("serve", env=env, timeout=60)
     assert result.returncode != 0
     assert f"cannot serve metrics on 127.0.0.1:{port}" in result.stderr
     assert "METRICS_PORT" in result.stderr

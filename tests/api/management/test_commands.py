@@ -1,13 +1,12 @@
 """The API role's own management commands, run as real processes against PostgreSQL."""
 
-import importlib.util
-
 import psycopg2
 import pytest
 
+from deploy import run_local
 from tests.databases import new_scratch_database
 from tests.prerequisites import require_postgresql
-from tests.processes import ROOT, api_env, manage, start_manage
+from tests.processes import api_env, manage, start_manage
 
 
 @pytest.fixture(autouse=True)
@@ -115,9 +114,6 @@ def test_api_pods_starting_together_create_the_admin_once():
 
 
 def test_make_run_gives_the_demo_user_the_password_it_prints():
-    spec = importlib.util.spec_from_file_location("run_local", ROOT / "deploy" / "run_local.py")
-    run_local = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run_local)
     with new_scratch_database("taskmanager_scratch") as url:
         env = api_env(url)
         assert manage("migrate", "--noinput", "-v0", env=env).returncode == 0
