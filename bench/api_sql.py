@@ -1,8 +1,9 @@
 """The statements the API sends for the benchmark's requests, for both floors to send too.
 
-Copied from what Django's ORM emits for the API (bench/queries.py prints
-them: `CaptureQueriesContext` against the benchmark database), with each
-value Django passes as a parameter replaced by %s. Both floors send them
+Copied from what the API emits (bench/queries.py prints them:
+`CaptureQueriesContext` against the benchmark database), with each value
+it passes as a parameter replaced by %s; bench/sql_check.py fails the run
+before each dataset when a floor's statements drift. Both floors send them
 through a client-side-binding cursor, as Django's psycopg backend does, so
 PostgreSQL receives the same text from the floors as from the API and plans
 it the same way. What the floors leave out is the token lookup: they have
@@ -28,39 +29,64 @@ MEMBER_PROJECTS = (
     'SELECT "projects_membership"."project_id" AS "project_id" FROM "projects_membership" '
     'WHERE "projects_membership"."user_id" = %s'
 )
-USER_JOINS = (
-    'LEFT OUTER JOIN "auth_user" ON ("tasks_task"."assignee_id" = "auth_user"."id") '
-    'LEFT OUTER JOIN "auth_user" T4 ON ("tasks_task"."created_by_id" = T4."id")'
-)
-ROW_COLUMNS = ", ".join(
-    f'"tasks_task"."{name}" AS "{name}"'
-    for name in (
-        "id", "project_id", "title", "description", "priority", "completed", "completed_at", "due_date",
-        "due_at", "recurrence", "recur_from", "parent_id", "position", "created_at", "updated_at", "version",
-    )
-) + (
-    ', "auth_user"."username" AS "assignee_username", T4."username" AS "created_by_username", '
+
+
+def aliased(names) -> str:
+    """The task's columns as a values() query selects them."""
+    return ", ".join(f'"tasks_task"."{name}" AS "{name}"' for name in names)
+
+
+ROW_FIELDS = aliased((
+    "id", "project_id", "title", "description", "priority", "completed", "completed_at", "due_date",
+    "due_at", "recurrence", "recur_from", "parent_id", "position", "created_at", "updated_at", "version",
+))  # fmt: skip
+SUBTASK_COUNTS = (
     'COALESCE((SELECT COUNT(*) AS "n" FROM "tasks_task" U0 WHERE U0."parent_id" = ("tasks_task"."id") '
     'GROUP BY U0."parent_id"), 0) AS "subtask_count", '
     'COALESCE((SELECT COUNT(*) AS "n" FROM "tasks_task" U0 WHERE (U0."completed" AND '
     'U0."parent_id" = ("tasks_task"."id")) GROUP BY U0."parent_id"), 0) AS "subtask_done_count"'
-)  # fmt: skip
+)
+
+
+def user_joins(alias: str) -> str:
+    return (
+        'LEFT OUTER JOIN "auth_user" ON ("tasks_task"."assignee_id" = "auth_user"."id") '
+        f'LEFT OUTER JOIN "auth_user" {alias} ON ("tasks_task"."created_by_id" = {alias}."id")'
+    )
+
+
+def row_columns(alias: str) -> str:
+    """A row's columns, the creator's name read through ``alias`` (user_joins)."""
+    return (
+        f'{ROW_FIELDS}, "auth_user"."username" AS "assignee_username", {alias}."username" AS '
+        f'"created_by_username", {SUBTASK_COUNTS}'
+    )
+
+
+def counted(sql: str) -> str:
+    """How domain/compiled.py counts a compiled read's rows."""
+    return f"SELECT COUNT(*) FROM ({sql}) AS counted"
+
+
 DETAIL = (
-    f'SELECT {ROW_COLUMNS}, "tasks_tag"."name" AS "tag_name" FROM "tasks_task" {USER_JOINS} '
+    f'SELECT {row_columns("T4")}, "tasks_tag"."name" AS "tag_name" FROM "tasks_task" {user_joins("T4")} '
     'LEFT OUTER JOIN "tasks_task_tags" ON ("tasks_task"."id" = "tasks_task_tags"."task_id") '
     'LEFT OUTER JOIN "tasks_tag" ON ("tasks_task_tags"."tag_id" = "tasks_tag"."id") '
     f'WHERE ("tasks_task"."project_id" IN ({VISIBLE}) AND "tasks_task"."id" = %s)'
 )
-LIST_WHERE = 'WHERE ("tasks_task"."project_id" IN ({ids}) AND "tasks_task"."parent_id" IS NULL)'
-COUNT = f'SELECT COUNT(*) AS "__count" FROM "tasks_task" {USER_JOINS} {LIST_WHERE}'
+# One project is an equality (its index walks in the list's order); several, one array parameter.
+LIST_WHERE = 'WHERE ("tasks_task"."project_id" {match} AND "tasks_task"."parent_id" IS NULL)'
+ONE_PROJECT, SEVERAL_PROJECTS = "= %s", "= ANY(%s)"
+COUNT = counted(f'SELECT "tasks_task"."id" AS "pk" FROM "tasks_task" {LIST_WHERE}')
+# The list's query names the creator's join T5, the detail's T4: Django numbers aliases per query.
 PAGE = (
-    f'SELECT {ROW_COLUMNS} FROM "tasks_task" {USER_JOINS} {LIST_WHERE} '
-    'ORDER BY 6 ASC, "tasks_task"."priority_rank" DESC, 14 DESC LIMIT {limit}'
+    f'SELECT {row_columns("T5")} FROM "tasks_task" {user_joins("T5")} {LIST_WHERE} '
+    'ORDER BY 6 ASC, "tasks_task"."priority_rank" DESC, 14 DESC LIMIT %s OFFSET %s'
 )
 PAGE_TAGS = (
-    'SELECT "tasks_task_tags"."task_id" AS "task_id", "tasks_tag"."name" AS "tag__name" '
+    'SELECT "tasks_task_tags"."task_id" AS "task_id", "tasks_tag"."name" AS "name" '
     'FROM "tasks_task_tags" INNER JOIN "tasks_tag" ON ("tasks_task_tags"."tag_id" = "tasks_tag"."id") '
-    'WHERE "tasks_task_tags"."task_id" IN ({ids})'
+    'WHERE "tasks_task_tags"."task_id" = ANY(%s)'
 )
 STATS = (
     'SELECT "tasks_task"."completed" AS "completed", "tasks_task"."priority" AS "priority", '
@@ -68,9 +94,10 @@ STATS = (
     '(NOT "tasks_task"."completed" AND ("tasks_task"."due_date" < %s OR "tasks_task"."due_at" < %s))) '
     f'AS "n_overdue" FROM "tasks_task" WHERE "tasks_task"."project_id" IN ({VISIBLE}) GROUP BY 1, 2'
 )
-COMPLETED_OCCURRENCES = (
-    'SELECT COUNT(*) AS "__count" FROM "tasks_taskcompletion" WHERE "tasks_taskcompletion"."task_id" IN '
-    f'(SELECT V0."id" AS "id" FROM "tasks_task" V0 WHERE V0."project_id" IN ({VISIBLE}))'
+COMPLETED_OCCURRENCES = counted(
+    'SELECT "tasks_taskcompletion"."id" AS "pk" FROM "tasks_taskcompletion" WHERE '
+    '"tasks_taskcompletion"."task_id" IN (SELECT V0."id" AS "id" FROM "tasks_task" V0 WHERE '
+    f'V0."project_id" IN ({VISIBLE}))'
 )
 
 
@@ -88,18 +115,20 @@ def task_page(cursor, owner_id: int, limit: int, offset: int) -> tuple[int, list
     """The list's count and one page of it, as the API reads them (four statements)."""
     cursor.execute(MEMBER_PROJECTS, (owner_id,))
     project_ids = [row[0] for row in cursor.fetchall()]
-    if not project_ids:
-        return 0, []
-    ids = placeholders(len(project_ids))
-    cursor.execute(COUNT.format(ids=ids), project_ids)
+    if len(project_ids) == 1:
+        match, projects = ONE_PROJECT, project_ids[0]
+    else:
+        match, projects = SEVERAL_PROJECTS, project_ids
+    cursor.execute(COUNT.format(match=match), (projects,))
     (count,) = cursor.fetchone()
-    # Django writes OFFSET only when there is one.
-    page = PAGE.format(ids=ids, limit=limit) + (f" OFFSET {offset}" if offset else "")
-    cursor.execute(page, project_ids)
-    rows = cursor.fetchall()
+    rows = []
+    # DRF's LimitOffsetPagination reads no page past the end.
+    if count and offset <= count:
+        cursor.execute(PAGE.format(match=match), (projects, limit, offset))
+        rows = cursor.fetchall()
     names: dict = {}
     if rows:
-        cursor.execute(PAGE_TAGS.format(ids=placeholders(len(rows))), [row[0] for row in rows])
+        cursor.execute(PAGE_TAGS, ([row[0] for row in rows],))
         for task_id, name in cursor.fetchall():
             names.setdefault(task_id, []).append(name)
     moment = now()

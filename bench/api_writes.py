@@ -10,7 +10,7 @@ and reopen.
 
 import uuid
 
-from bench.api_sql import EDIT, SEE, VISIBLE, now, placeholders, task_detail
+from bench.api_sql import EDIT, SEE, VISIBLE, aliased, now, placeholders, task_detail
 
 TASK_FIELDS = (
     "id", "project_id", "assignee_id", "created_by_id", "title", "description", "priority",
@@ -29,18 +29,19 @@ DEFAULT_ORDER = (
 SEEN = (
     'SELECT "tasks_task"."project_id" AS "project_id", "tasks_task"."assignee_id" AS "assignee_id", '
     '"tasks_task"."parent_id" AS "parent_id" FROM "tasks_task" WHERE ("tasks_task"."id" = %s AND '
-    f'"tasks_task"."project_id" IN ({VISIBLE})) {DEFAULT_ORDER} LIMIT 1'
+    f'"tasks_task"."project_id" IN ({VISIBLE})) {DEFAULT_ORDER}'
 )
 MEMBERSHIP = (
-    'SELECT "projects_membership"."role" AS "role", "projects_project"."archived" AS "project__archived", '
-    '"projects_project"."inbox_of_id" AS "project__inbox_of" FROM "projects_membership" INNER JOIN '
+    'SELECT "projects_membership"."role" AS "role", "projects_project"."archived" AS "archived", '
+    '"projects_project"."inbox_of_id" AS "inbox_of" FROM "projects_membership" INNER JOIN '
     '"projects_project" ON ("projects_membership"."project_id" = "projects_project"."id") WHERE '
     '("projects_membership"."user_id" = %s AND "projects_membership"."project_id" = %s) '
     'FOR SHARE OF "projects_membership", "projects_project"'
 )
+# Ordered by position in the select list: the task's columns in the table's order, as values() names them.
 LOCK = (
-    f'SELECT {TASK_COLUMNS} FROM "tasks_task" WHERE "tasks_task"."id" = %s {DEFAULT_ORDER} LIMIT 1 '
-    'FOR UPDATE OF "tasks_task"'
+    f'SELECT {aliased(TASK_FIELDS)} FROM "tasks_task" WHERE "tasks_task"."id" = %s '
+    'ORDER BY 9 ASC, 8 DESC, 17 DESC FOR UPDATE OF "tasks_task"'
 )
 UPDATE = (
     'UPDATE "tasks_task" SET '
@@ -62,7 +63,7 @@ TAGS_UPSERT = (
     "ON CONFLICT DO NOTHING"
 )
 TAG_IDS = (
-    'SELECT "tasks_tag"."id" AS "id" FROM "tasks_tag" WHERE ("tasks_tag"."name" IN ({names}) AND '
+    'SELECT "tasks_tag"."id" AS "id" FROM "tasks_tag" WHERE ("tasks_tag"."name" = ANY(%s) AND '
     '"tasks_tag"."project_id" = %s) ORDER BY 1 ASC FOR SHARE OF "tasks_tag"'
 )
 LINKED_TAGS = (
@@ -194,13 +195,20 @@ def _tags_set(cursor, task_id, project_id, tags: list) -> None:
     wanted = []
     if names:
         cursor.execute(TAGS_UPSERT, ([project_id] * len(names), names))
-        cursor.execute(TAG_IDS.format(names=placeholders(len(names))), (*names, project_id))
+        cursor.execute(TAG_IDS, (names, project_id))
         wanted = [row[0] for row in cursor.fetchall()]
     cursor.execute(LINKED_TAGS, (task_id,))
-    linked = [row[0] for row in cursor.fetchall()]
-    removed = [tag_id for tag_id in linked if tag_id not in wanted]
-    added = [tag_id for tag_id in wanted if tag_id not in linked]
+    # Built as Django's m2m set(), remove() and add() build their sets: the
+    # statements list the ids in those sets' iteration order.
+    old, added = {row[0] for row in cursor.fetchall()}, set()
+    for tag_id in wanted:
+        if tag_id in old:
+            old.remove(tag_id)
+        else:
+            added.add(tag_id)
+    # remove() adds them one by one into a new set, which may iterate otherwise than a copy would.
+    removed = set(tuple(old))  # noqa: C414
     if removed:
         cursor.execute(UNLINK.format(ids=placeholders(len(removed))), (task_id, *removed))
     if added:
-        cursor.execute(LINK, ([task_id] * len(added), added))
+        cursor.execute(LINK, ([task_id] * len(added), list(added)))
