@@ -10,9 +10,9 @@ One run, from a fresh clone:
    psycopg) and the Django floor (django_floor/: the same from bare Django);
 3. for each dataset (100, then 10,000 tasks of one user, with tags) counts
    SQL queries per API request (queries.py), checks that both floors answer
-   the API's bytes (floor_check.py), then drives every target (targets.py)
-   with wrk, 2 threads and 32 connections, a warm-up and the measured
-   window, and each API target again open-loop at half the rate wrk
+   the API's bytes (floor_check.py) and send its statements (sql_check.py),
+   then drives every target (targets.py) with wrk, 2 threads and 32
+   connections, a warm-up and the measured window, and each API target again open-loop at half the rate wrk
    measured (open_loop.py), checking every answer was a 2xx, in the clients'
    counters and in the servers' access logs (measure.py);
 4. samples the resident memory of each server's master and workers
@@ -60,6 +60,7 @@ from bench.measure import measure
 from bench.prepare import commit, machine, manage, python_module, recreate_database, uptime
 from bench.sampling import MemorySampler
 from bench.servers import Server, clean_env, port_is_free, server_settings
+from bench.sql_check import check_statements
 from bench.targets import TARGETS
 
 # The roles serve their metrics as deployed, each on its own port; the floors have none.
@@ -134,6 +135,8 @@ def run_dataset(size: int, seeded: dict, servers: dict, env: dict, sampler, logi
     api_headers = {"Authorization": f"Bearer {seeded['token']}"}
     print("checking the floors answer the API's bytes", flush=True)
     dataset["floor_check"] = check_floors(servers, api_headers, seeded["sample_ids"][0])
+    print("checking the floors send the API's statements", flush=True)
+    dataset["sql_check"] = check_statements(servers, seeded)
     failed = False
     for target in TARGETS:
         if ONLY and target.name not in ONLY:
