@@ -7,30 +7,23 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
-import psycopg
-
-from bench.config import ADMIN_URL, DB_NAME, ROOT
+from bench.config import DB_NAME, ROOT
+from deploy.harness import commands, databases
 
 
 def recreate_database() -> tuple[str, str]:
-    """A fresh, empty BENCH_DB: its URL, and the server's version string."""
-    admin = urlparse(ADMIN_URL)
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DB_NAME}"')
-        version = connection.execute("SELECT version()").fetchone()[0]
-    return f"{admin.scheme}://{admin.netloc}/{DB_NAME}", version
+    """A fresh, empty BENCH_DB on the POSTGRES_URL server: its URL, and the server's version string."""
+    return databases.recreate_database(DB_NAME), databases.server_version()
 
 
 def manage(env: dict, *args: str) -> str:
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True
-    )
-    if completed.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
-    return completed.stdout
+    """``manage.py ARGS`` through the image's entry point; the migrations as the image runs them."""
+    run = commands.migrate if args[:1] == ("migrate",) else commands.manage
+    try:
+        return run(*(args[1:] if run is commands.migrate else args), env=env, check=True).stdout
+    except commands.CommandFailed as error:
+        raise SystemExit(str(error)) from None
 
 
 def python_module(env: dict, module: str, *args: str) -> dict:

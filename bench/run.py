@@ -30,7 +30,8 @@ Environment knobs (for quicker iterations, not for the recorded run):
 BENCH_DURATION (s, 10), BENCH_WARMUP (s, 3), BENCH_OPEN_LOOP_SECONDS (s, as
 BENCH_DURATION), BENCH_DATASETS ("100,10000"), BENCH_ONLY (comma list of
 target names, e.g. api_detail,django_detail), BENCH_PORT_BASE (18400),
-BENCH_DB, BENCH_DATABASE_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
+BENCH_DB, and POSTGRES_URL for the server (postgres://postgres@127.0.0.1:5432/postgres,
+as for the tests and `make run`).
 """
 
 import os
@@ -101,6 +102,8 @@ def environments(database_url: str) -> dict[str, dict]:
 
 def start_servers(env: dict, database_url: str, owner_id: int) -> dict[str, Server]:
     floor_env = env["base"] | {
+        # The entry point serves only a role that may serve; the floors ignore it.
+        "TASKMANAGER_ROLE": "api",
         "BENCH_FLOOR_DSN": database_url,
         "BENCH_FLOOR_OWNER_ID": str(owner_id),
         "DATABASE_URL": database_url,
@@ -189,7 +192,7 @@ def main() -> int:
     env = environments(database_url)
     report["server"] = server_settings(env["api"])
     print("migrating and collecting static files", flush=True)
-    manage(env["api"], "migrate", "--noinput", "-v0")
+    manage(env["api"], "migrate", "-v0")
     manage(env["api"], "collectstatic", "--noinput", "--clear", "-v0")
     manage(env["ui"], "collectstatic", "--noinput", "--clear", "-v0")
 
