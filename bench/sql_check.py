@@ -1,19 +1,16 @@
 """Before measuring a dataset: both floors must send the API's statements, in the API's order.
 
-A floor that sent other SQL (a plan PostgreSQL walks otherwise, a statement
-fewer) would be cheaper than the API for the wrong reason, with the same
-bytes. So the statements are captured, not written down: each server's code
-runs the same requests in a subprocess of its own against the benchmark
-database (``python -m bench.sql_check --side api|django|raw``), twice, and
-keeps the second pass, so first-use work is not counted and each write
-meets the state it meets under load (PATCH's tags already set, the bulk
-request's five tasks open before it completes them). The API (as its role)
-and the Django floor go through Django's test client under
-CaptureQueriesContext; the raw floor's WSGI function runs on a cursor that
-records what psycopg sends, which with client-side binding is the
-mogrified text. Compared after normalising only what changes by value
-from one run to the next (uuids, timestamps and dates, savepoint names),
-leaving out the API's token lookup: the floors have no authentication.
+A floor sending other SQL would be cheaper than the API for the wrong
+reason, with the same bytes. So the statements are captured from each
+server's own code: ``python -m bench.sql_check --side api|django|raw`` runs
+the same requests against the benchmark database twice and keeps the second
+pass, so first-use work is left out and each write meets the state it meets
+under load (PATCH's tags already set, the bulk request's tasks open). The API
+(as its role) and the Django floor run under Django's test client and
+CaptureQueriesContext; the raw floor's WSGI function on a cursor recording
+what psycopg sends (with client-side binding, the mogrified text). Compared
+with only literal values normalised, without the API's token lookup: the
+floors have no authentication.
 """
 
 import argparse
@@ -23,6 +20,7 @@ import re
 import sys
 import uuid
 from io import BytesIO
+from itertools import zip_longest
 from wsgiref.util import setup_testing_defaults
 
 from bench.prepare import python_module
@@ -68,16 +66,11 @@ def check_statements(servers: dict, seeded: dict) -> dict:
     for floor in FLOORS:
         for name, sent in captured(floor).items():
             if sent != api[name]:
-                at = next(
-                    (i for i, pair in enumerate(zip(sent, api[name], strict=False)) if pair[0] != pair[1]),
-                    None,
-                )
-                at = min(len(sent), len(api[name])) if at is None else at
+                pairs = enumerate(zip_longest(api[name], sent, fillvalue="(none)"))
+                at, (expected, got) = next((i, pair) for i, pair in pairs if pair[0] != pair[1])
                 raise SystemExit(
                     f"SQL check: the {floor} floor's statement {at + 1} for {name} differs from the API's "
-                    f"({len(sent)} statements vs {len(api[name])}):\n"
-                    f"  API:   {api[name][at] if at < len(api[name]) else '(none)'}\n"
-                    f"  floor: {sent[at] if at < len(sent) else '(none)'}"
+                    f"({len(sent)} statements vs {len(api[name])}):\n  API:   {expected}\n  floor: {got}"
                 )
     return {"identical_statements": {name: len(sent) for name, sent in api.items()}}
 
@@ -126,8 +119,9 @@ def _raw_side():
 
     def send(method: str, path: str, body: str) -> tuple[int, bytes, list[str]]:
         path, _, query = path.partition("?")
+        data = body.encode()
         environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query}
-        environ |= {"wsgi.input": BytesIO(body.encode()), "CONTENT_LENGTH": str(len(body.encode()))}
+        environ |= {"wsgi.input": BytesIO(data), "CONTENT_LENGTH": str(len(data))}
         setup_testing_defaults(environ)
         status, sent[:] = [], []
         answer = b"".join(raw_floor.application(environ, lambda line, *_: status.append(line)))
