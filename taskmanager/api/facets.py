@@ -38,7 +38,8 @@ PARAMETERS = [
         "facets_over",
         OpenApiTypes.STR,
         description="Comma-separated names of this request's filters the facets count over "
-        f"({', '.join(COUNTABLE_FILTERS)}); without it they count every task the caller can see.",
+        f"({', '.join(COUNTABLE_FILTERS)}); without it they count every task the caller can see. "
+        "Ignored without facets.",
         pattern=f"^(?:{'|'.join(COUNTABLE_FILTERS)})(?:,(?:{'|'.join(COUNTABLE_FILTERS)}))*$",
     ),
 ]
@@ -47,12 +48,12 @@ PARAMETERS = [
 def facets_for(request) -> dict | None:
     """The facets the request asks for, counted; None when it asks for none. Raises ValidationError."""
     params = request.query_params
+    # Checked even when nothing is counted, so a bad value is never silently ignored.
+    over = _names(params, "facets_over", COUNTABLE_FILTERS) if "facets_over" in params else []
     if "facets" not in params:
-        if "facets_over" in params:
-            raise ValidationError({"facets_over": ["Name the facets too (facets=...)."]})
+        # facets_over alone asks for nothing to count: answered without facets.
         return None
     names = _names(params, "facets", FACETS)
-    over = _names(params, "facets_over", COUNTABLE_FILTERS) if "facets_over" in params else []
     filters = {name: params[name] for name in over if name in params}
     return {name: FACETS[name](request.user, filters) for name in names}
 
