@@ -58,12 +58,6 @@ def tasks_visible(actor) -> QuerySet[Task]:
     return Task.objects.filter(project_id__in=visible_project_ids(actor))
 
 
-def tasks_visible_for_listing(actor) -> QuerySet[Task]:
-    """``tasks_visible`` with the project ids read first, so an ordered page walks an index."""
-    project_ids = visible_project_id_list(actor)
-    return _in_projects(project_ids, project_ids[0] if project_ids and len(project_ids) == 1 else None)
-
-
 def _in_projects(project_ids, project_id=None) -> QuerySet[Task]:
     """The tasks of ``project_ids`` (None: of every project), or of ``project_id`` alone.
 
