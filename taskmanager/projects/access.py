@@ -174,11 +174,16 @@ def editable_project_ids_locked(actor) -> list:
     """The projects whose tasks the actor may change (editor or owner, not archived), held until commit."""
     if isinstance(actor, Administration):
         return list(Project.objects.filter(archived=False).values_list("id", flat=True))
-    query = (
-        memberships_of(actor)
+    lock = share_lock_clause((Membership._meta.db_table, Project._meta.db_table))
+    return [row["project_id"] for row in _EDITABLE.rows("all", lock=lock, user_id=actor.pk)]
+
+
+_EDITABLE = CompiledQuery(
+    lambda _context, user_id: (
+        memberships_of(user_id)
         .filter(role__in=roles_at_least(Role.EDITOR), project__archived=False)
         .order_by("project_id")
-        .values_list("project_id")
-    )
-    locked = (Membership._meta.db_table, Project._meta.db_table)
-    return [row[0] for row in rows_locked_for_share(query, of=locked)]
+        .values("project_id")
+    ),
+    user_id=INT,
+)

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from taskmanager.domain import cleaning
+from taskmanager.domain.compiled import INT, CompiledQuery
 from taskmanager.domain.errors import Conflict, VersionConflict
 from taskmanager.domain.transactions import write_transaction
 from taskmanager.projects.access import (
@@ -48,7 +49,15 @@ def inbox_create(*, user) -> Project:
 
 
 def inbox_id(user):
-    return Project.objects.values_list("id", flat=True).get(inbox_of=user)
+    rows = _INBOX.rows("one", user_id=user.pk)
+    if not rows:
+        raise Project.DoesNotExist("The user has no Inbox.")
+    return rows[0]["id"]
+
+
+_INBOX = CompiledQuery(
+    lambda _context, user_id: Project.objects.filter(inbox_of=user_id).values("id"), user_id=INT
+)
 
 
 @write_transaction

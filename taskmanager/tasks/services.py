@@ -26,14 +26,10 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from taskmanager.domain import cleaning
-from taskmanager.domain.compiled import INT, TEXT_LIST, UUID, CompiledQuery
+from taskmanager.domain.compiled import INT, UUID, UUID_LIST, CompiledQuery
+from taskmanager.domain.compiled_writes import CompiledWrite, Param, saved_columns
 from taskmanager.domain.errors import VersionConflict
-from taskmanager.domain.transactions import (
-    RetryableConflict,
-    share_lock_clause,
-    update_lock_clause,
-    write_transaction,
-)
+from taskmanager.domain.transactions import RetryableConflict, update_lock_clause, write_transaction
 from taskmanager.projects.access import (
     actor_user,
     editable_project_ids_locked,
@@ -45,7 +41,7 @@ from taskmanager.projects.access import (
 )
 from taskmanager.projects.services import inbox_id
 from taskmanager.reminders.services import reminders_reschedule
-from taskmanager.tasks import occurrences, subtasks
+from taskmanager.tasks import occurrences, subtasks, tag_links
 from taskmanager.tasks.fields import TOO_MANY_TAGS, clean_project, task_fields_clean
 from taskmanager.tasks.models import Priority, RecurFrom, Tag, Task
 from taskmanager.tasks.selectors import task_row
@@ -147,7 +143,7 @@ def task_create(
     task.completed_at = timezone.now() if task.completed else None
     task.save()
     if tag_names:
-        task.tags.set(_tags_locked_for_linking(project_id, tag_names))
+        tag_links.task_tags_set(task.id, project_id, tag_names, new=True)
     return task_row(actor=actor, task_id=task.id)
 
 
@@ -212,15 +208,12 @@ def task_update(*, actor, task_id, changes: dict, expected_versions: Collection[
     if moved:
         if tag_names is None:
             tag_names = list(task.tags.values_list("name", flat=True))
-        subtasks.subtasks_move(
-            subtasks.subtasks_locked(task), project_id=target, link_tags=_tags_locked_for_linking
-        )
+        subtasks.subtasks_move(subtasks.subtasks_locked(task), project_id=target)
     task.project_id = target
     task.parent_id = parent_id
-    task.version = F("version") + 1
-    task.save()
+    _task_save(task)
     if tag_names is not None:
-        task.tags.set(_tags_locked_for_linking(target, tag_names))
+        tag_links.task_tags_set(task.id, target, tag_names)
     if reschedule:
         reminders_reschedule([task.id])
     return task_row(actor=actor, task_id=task.id)
@@ -234,8 +227,7 @@ def task_completion_undo(*, actor, task_id, expected_versions: Collection[int] |
     task = _task_locked(task_id, seen)
     _check_version(task, expected_versions)
     occurrences.occurrence_undo(task)
-    task.version = F("version") + 1
-    task.save()
+    _task_save(task)
     reminders_reschedule([task.id])
     return task_row(actor=actor, task_id=task.id)
 
@@ -262,10 +254,10 @@ _SEEN = CompiledQuery(lambda _context, user_id, task_id: _seen(user_id, task_id)
 
 def _task_locked(task_id, seen: dict) -> Task:
     """The task's row, locked; started over if it moved or changed hands since ``seen``."""
-    rows = _TASK_ROW.rows("one", lock=update_lock_clause(Task._meta.db_table), task_id=task_id)
-    task = Task.from_db(router.db_for_write(Task), _TASK_COLUMNS, list(rows[0].values())) if rows else None
-    if task is None:
+    rows = _TASK_ROW.rows("one", lock=_TASK_LOCK, task_id=task_id)
+    if not rows:
         raise Task.DoesNotExist
+    task = _task_from_row(rows[0])
     if (task.project_id, task.assignee_id, task.parent_id) != (
         seen["project_id"],
         seen["assignee_id"],
@@ -299,10 +291,15 @@ def task_bulk_apply(*, actor, ids: Iterable, action: str) -> int:
     ignored: saying which exist would leak other people's data.
     """
     action = cleaning.fields_clean({"action": action}, {"action": _ACTION_CLEANER})["action"]
-    tasks = Task.objects.filter(project_id__in=editable_project_ids_locked(actor), id__in=list(ids))
+    project_ids, ids = editable_project_ids_locked(actor), list(ids)
     if action == BulkAction.DELETE:
-        return tasks_delete(tasks)
-    return tasks_set_completed(tasks, completed=action == BulkAction.COMPLETE, actor=actor)
+        return tasks_delete(Task.objects.filter(project_id__in=project_ids, id__in=ids))
+    completed = action == BulkAction.COMPLETE
+    locked = []
+    if project_ids and ids:
+        rows = _AMONG.rows(not completed, not completed, lock=_TASK_LOCK, project_ids=project_ids, ids=ids)
+        locked = [row["id"] for row in rows]
+    return _tasks_completed_set(locked, completed=completed, actor=actor)
 
 
 _ACTION_CLEANER = functools.partial(cleaning.choice, label="Action", choices=BulkAction.ALL)
@@ -315,23 +312,29 @@ def tasks_set_completed(tasks: QuerySet[Task], *, completed: bool, actor=None) -
     One UPDATE, but for repeating tasks being completed: each moves to its
     next occurrence on ``actor``'s clock (tasks.occurrences).
     """
+    return _tasks_completed_set(
+        _tasks_lock(tasks.filter(completed=not completed)), completed=completed, actor=actor
+    )
+
+
+def _tasks_completed_set(locked: list, *, completed: bool, actor) -> int:
+    """tasks_set_completed on the ids of tasks already locked (and still in the other state)."""
+    if not locked:
+        return 0
     now = timezone.now()
-    locked = _tasks_lock(tasks.filter(completed=not completed))
     moved_on = 0
     if completed:
-        for task in Task.objects.filter(id__in=locked).exclude(recurrence="").order_by("id"):
+        for row in _REPEATING.rows("all", ids=locked):
+            task = _task_from_row(row)
             if occurrences.occurrence_complete(task, actor=actor, now=now):
-                task.version = F("version") + 1
-                task.save()
+                _task_save(task)
                 reminders_reschedule([task.id])
                 locked.remove(task.id)
                 moved_on += 1
-    return moved_on + Task.objects.filter(id__in=locked).update(
-        completed=completed,
-        completed_at=now if completed else None,
-        version=F("version") + 1,
-        updated_at=now,
-    )
+    if not locked:
+        return moved_on
+    columns = {"completed": completed, "completed_at": now if completed else None, "updated_at": now}
+    return moved_on + _TASKS_UPDATE.update(columns, ids=locked)
 
 
 @write_transaction
@@ -400,35 +403,40 @@ _TASK_COLUMNS = [field.attname for field in Task._meta.concrete_fields]
 _TASK_ROW = CompiledQuery(
     lambda _context, task_id: Task.objects.filter(id=task_id).values(*_TASK_COLUMNS), task_id=UUID
 )
-_TAGS_NAMED = CompiledQuery(
-    lambda _context, project_id, names: (
-        Tag.objects.filter(project_id=project_id, name__in_array=names).order_by("id").values("id")
+_TASK_LOCK = update_lock_clause(Task._meta.db_table)
+_AMONG = CompiledQuery(
+    lambda currently_completed, project_ids, ids: (
+        Task.objects.filter(project_id__in_array=project_ids, id__in_array=ids, completed=currently_completed)
+        .order_by("id")
+        .values("id")
     ),
-    project_id=UUID,
-    names=TEXT_LIST,
+    project_ids=UUID_LIST,
+    ids=UUID_LIST,
 )
+_REPEATING = CompiledQuery(
+    lambda _context, ids: (
+        Task.objects.filter(id__in_array=ids).exclude(recurrence="").order_by("id").values(*_TASK_COLUMNS)
+    ),
+    ids=UUID_LIST,
+)
+_TASKS_UPDATE = CompiledWrite(
+    lambda: Task.objects.filter(id__in_array=Param("ids", Task._meta.pk, many=True)), version=F("version") + 1
+)
+_TASK_UPDATE = CompiledWrite(
+    lambda: Task.objects.filter(id=Param("id", Task._meta.pk)), version=F("version") + 1
+)
+
+
+def _task_from_row(row: dict) -> Task:
+    return Task.from_db(router.db_for_write(Task), _TASK_COLUMNS, list(row.values()))
+
+
+def _task_save(task: Task) -> None:
+    """Write the locked task's columns as ``save()`` would, with a new version."""
+    _TASK_UPDATE.update(saved_columns(task, leave_out=("version",)), id=task.id)
+    task.version = F("version") + 1  # read back by task_row, as after save()
 
 
 def _check_version(task: Task, expected_versions: Collection[int] | None) -> None:
     if expected_versions is not None and task.version not in expected_versions:
         raise VersionConflict(task.id, task.version, "task")
-
-
-def _tags_locked_for_linking(project_id, names: list[str]) -> list[int]:
-    """The ids of the project's tags called ``names``, created if new, held until commit.
-
-    Sorted names make concurrent writers insert shared new tags in one order
-    (each waits on the other's uncommitted insert of the same name). The
-    share lock lets any number of writers link a tag at once, but makes a
-    delete of it wait until the links are committed, so it takes them away too.
-    """
-    if not names:
-        return []
-    names = sorted(names)
-    # ignore_conflicts makes concurrent creation of the same tag safe.
-    Tag.objects.bulk_create([Tag(project_id=project_id, name=name) for name in names], ignore_conflicts=True)
-    lock = share_lock_clause(Tag._meta.db_table)
-    ids = [row["id"] for row in _TAGS_NAMED.rows("sorted", lock=lock, project_id=project_id, names=names)]
-    if len(ids) != len(names):
-        raise RetryableConflict("a tag was deleted while a task was being tagged with it")
-    return ids

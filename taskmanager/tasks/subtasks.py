@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from taskmanager.domain.transactions import RetryableConflict, rows_locked_for_share
 from taskmanager.projects.access import is_member_locked, visible_project_ids
+from taskmanager.tasks import tag_links
 from taskmanager.tasks.models import Task
 
 SUBTASKS_PER_TASK_MAX = 200
@@ -73,15 +74,15 @@ def subtasks_locked(task: Task) -> list[Task]:
     return list(Task.objects.filter(parent_id=task.id).order_by("id").select_for_update(of=("self",)))
 
 
-def subtasks_move(children: list[Task], *, project_id, link_tags) -> None:
-    """Move locked ``children`` to ``project_id`` with their tag names; ``link_tags(project_id, names)``."""
+def subtasks_move(children: list[Task], *, project_id) -> None:
+    """Move locked ``children`` to ``project_id`` with their tag names."""
     for child in children:
         names = list(child.tags.values_list("name", flat=True))
         fields = {"project_id": project_id, "version": F("version") + 1, "updated_at": timezone.now()}
         if child.assignee_id is not None and not is_member_locked(project_id, child.assignee_id):
             fields["assignee_id"] = None
         Task.objects.filter(id=child.id).update(**fields)
-        child.tags.set(link_tags(project_id, names))
+        tag_links.task_tags_set(child.id, project_id, names)
 
 
 def subtasks_reopen(children: list[Task]) -> int:

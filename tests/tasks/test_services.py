@@ -269,11 +269,11 @@ class TestBulk:
     def test_a_failure_midway_rolls_back_the_whole_action(self, owner, monkeypatch):
         tasks = TaskFactory.create_batch(3, owner=owner)
 
-        def fail_after_update(queryset, *, completed, actor):
-            queryset.update(completed=completed, completed_at=timezone.now())
+        def fail_after_update(locked, *, completed, actor):
+            Task.objects.filter(id__in=locked).update(completed=completed, completed_at=timezone.now())
             raise RuntimeError("interrupted")
 
-        monkeypatch.setattr(services, "tasks_set_completed", fail_after_update)
+        monkeypatch.setattr(services, "_tasks_completed_set", fail_after_update)
 
         with pytest.raises(RuntimeError):
             task_bulk_apply(actor=owner, ids=[t.id for t in tasks], action=BulkAction.COMPLETE)
