@@ -1,0 +1,132 @@
+"""Compiled writes (domain.compiled_writes): ORM statements compiled once, run with new values."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from taskmanager.domain import compiled_writes
+from taskmanager.domain.compiled_writes import CompiledInsert, CompiledWrite, Param, saved_columns
+from taskmanager.tasks.models import Tag, Task
+from tests.factories import ProjectFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class _Counting:
+    """A ``where()`` that counts how often the statement is built."""
+
+    def __init__(self, build):
+        self.build, self.calls = build, 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.build()
+
+
+def _one_task():
+    return Task.objects.filter(id=Param("id", Task._meta.pk))
+
+
+def test_an_update_sets_the_given_columns_on_the_selected_row_only():
+    task, other = TaskFactory(title="before", priority="low"), TaskFactory(title="other")
+    update = CompiledWrite(_one_task, version=F("version") + 1)
+
+    assert update.update({"title": "after", "priority": "high"}, id=task.id) == 1
+
+    task.refresh_from_db()
+    other.refresh_from_db()
+    assert (task.title, task.priority, task.version) == ("after", "high", 2)
+    assert (other.title, other.version) == ("other", 1)
+
+
+def test_a_set_of_columns_is_compiled_once_then_only_its_values_change():
+    where = _Counting(_one_task)
+    update = CompiledWrite(where)
+    tasks = TaskFactory.create_batch(3)
+
+    for number, task in enumerate(tasks):
+        update.update({"title": f"title {number}"}, id=task.id)
+    update.update({"priority": "high"}, id=tasks[0].id)
+
+    assert where.calls == 2  # one shape per set of columns
+    assert [Task.objects.get(id=task.id).title for task in tasks] == ["title 0", "title 1", "title 2"]
+
+
+def test_values_are_prepared_as_the_orm_prepares_them():
+    task = TaskFactory()
+    update = CompiledWrite(_one_task)
+    instant = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+    # A string id, a date and an aware instant, as the ORM takes them.
+    update.update({"due_date": date(2026, 5, 6), "updated_at": instant}, id=str(task.id))
+
+    task.refresh_from_db()
+    assert (task.due_date, task.updated_at) == (date(2026, 5, 6), instant)
+
+
+def test_a_list_param_selects_every_row_it_names():
+    tasks = TaskFactory.create_batch(3)
+    update = CompiledWrite(lambda: Task.objects.filter(id__in_array=Param("ids", Task._meta.pk, many=True)))
+
+    assert update.update({"title": "both"}, ids=[tasks[0].id, tasks[2].id]) == 2
+
+    titles = [Task.objects.get(id=task.id).title for task in tasks]
+    assert titles == ["both", tasks[1].title, "both"]
+
+
+def test_a_delete_removes_only_the_selected_rows():
+    kept, gone = TaskFactory.create_batch(2)
+    delete = CompiledWrite(_one_task)
+
+    assert delete.delete(id=gone.id) == 1
+    assert delete.delete(id=gone.id) == 0
+
+    assert list(Task.objects.values_list("id", flat=True)) == [kept.id]
+
+
+def test_saved_columns_are_what_save_writes_with_a_fresh_updated_at():
+    task = TaskFactory()
+    before = task.updated_at
+
+    columns = saved_columns(task, leave_out=("version",))
+
+    assert "id" not in columns and "priority_rank" not in columns and "version" not in columns
+    assert columns["title"] == task.title and columns["project_id"] == task.project_id
+    assert columns["updated_at"] > before
+
+
+def test_an_insert_is_one_statement_for_any_number_of_rows_and_skips_conflicts():
+    project = ProjectFactory()
+    insert = CompiledInsert(Tag, "project_id", "name")
+
+    with CaptureQueriesContext(connection) as one:
+        insert.run([{"project_id": project.id, "name": "first"}])
+    with CaptureQueriesContext(connection) as three:
+        insert.run([{"project_id": project.id, "name": name} for name in ("first", "second", "third")])
+
+    assert len(one) == len(three) == 1
+    # The same statement: one array per column, one row or three.
+    assert "FROM UNNEST(" in one[0]["sql"] and "FROM UNNEST(" in three[0]["sql"]
+    names = Tag.objects.filter(project=project).order_by("name").values_list("name", flat=True)
+    assert list(names) == ["first", "second", "third"]
+
+
+def test_an_insert_the_orm_writes_otherwise_goes_through_bulk_create(monkeypatch):
+    project = ProjectFactory()
+    insert = CompiledInsert(Tag, "project_id", "name")
+    monkeypatch.setattr(compiled_writes.InsertQuery, "insert_values", _values_form, raising=True)
+
+    insert.run([{"project_id": project.id, "name": "a"}, {"project_id": project.id, "name": "b"}])
+    monkeypatch.undo()
+    insert.run([{"project_id": project.id, "name": "b"}, {"project_id": project.id, "name": "c"}])
+
+    assert insert._compiled is False
+    assert sorted(Tag.objects.filter(project=project).values_list("name", flat=True)) == ["a", "b", "c"]
+
+
+def _values_form(query, fields, objs, raw=False):
+    # One row only: the ORM writes VALUES (...), whose parameters are not one array per column.
+    query.fields, query.objs, query.raw = fields, objs[:1], raw
