@@ -1,8 +1,7 @@
 """The API's write transactions, statement for statement, for both floors (see bench/api_sql.py).
 
-Each function runs between the caller's BEGIN and COMMIT and takes what the
-caller's framework offers for a savepoint, so the raw floor and the Django
-floor send the same statements the API's services do (tasks/services.py:
+Each function runs between the caller's BEGIN and COMMIT, so the raw floor
+and the Django floor send the same statements the API's services do (tasks/services.py:
 task_update, task_create, task_bulk_apply) for the benchmark's bodies. Only
 what those bodies exercise is modelled: title, priority and tags; complete
 and reopen.
@@ -17,7 +16,6 @@ TASK_FIELDS = (
     "priority_rank", "completed", "completed_at", "due_date", "due_at", "recurrence", "recur_from",
     "parent_id", "position", "created_at", "updated_at", "version",
 )  # fmt: skip
-TASK_COLUMNS = ", ".join(f'"tasks_task"."{name}"' for name in TASK_FIELDS)
 WRITTEN = (
     "project_id", "assignee_id", "created_by_id", "title", "description", "priority", "completed",
     "completed_at", "due_date", "due_at", "recurrence", "recur_from", "parent_id", "position",
@@ -46,11 +44,11 @@ LOCK = (
 UPDATE = (
     'UPDATE "tasks_task" SET '
     + ", ".join(f'"{name}" = %s' for name in WRITTEN)
-    + ', "version" = ("tasks_task"."version" + 1) WHERE "tasks_task"."id" = %s'
+    + ', "version" = ("tasks_task"."version" + 1) WHERE "tasks_task"."id" = (%s)'
 )
 INBOX = (
     'SELECT "projects_project"."id" AS "id" FROM "projects_project" '
-    'WHERE "projects_project"."inbox_of_id" = %s LIMIT 21'
+    'WHERE "projects_project"."inbox_of_id" = %s'
 )
 INSERT = (
     'INSERT INTO "tasks_task" ("id", '
@@ -66,12 +64,16 @@ TAG_IDS = (
     'SELECT "tasks_tag"."id" AS "id" FROM "tasks_tag" WHERE ("tasks_tag"."name" = ANY(%s) AND '
     '"tasks_tag"."project_id" = %s) ORDER BY 1 ASC FOR SHARE OF "tasks_tag"'
 )
-LINKED_TAGS = (
-    'SELECT "tasks_tag"."id" AS "id" FROM "tasks_tag" INNER JOIN "tasks_task_tags" ON '
-    '("tasks_tag"."id" = "tasks_task_tags"."tag_id") WHERE "tasks_task_tags"."task_id" = %s '
-    'ORDER BY "tasks_tag"."name" ASC'
+LINKED = (
+    'SELECT "tasks_task_tags"."tag_id" AS "tag_id", "tasks_tag"."name" AS "name", "tasks_tag"."project_id" '
+    'AS "project_id" FROM "tasks_task_tags" INNER JOIN "tasks_tag" ON ("tasks_task_tags"."tag_id" = '
+    '"tasks_tag"."id") WHERE "tasks_task_tags"."task_id" = %s'
 )
 UNLINK = (
+    'DELETE FROM "tasks_task_tags" WHERE ("tasks_task_tags"."task_id" = (%s) AND '
+    '"tasks_task_tags"."tag_id" = ANY((%s)))'
+)
+LINK = (
     'DELETE FROM "tasks_task_tags" WHERE ("tasks_task_tags"."task_id" = %s AND '
     '"tasks_task_tags"."tag_id" IN ({ids}))'
 )
@@ -87,16 +89,16 @@ EDITABLE = (
     'FOR SHARE OF "projects_membership", "projects_project"'
 )
 LOCK_MANY = (
-    'SELECT "tasks_task"."id" AS "id" FROM "tasks_task" WHERE ("tasks_task"."id" IN ({ids}) AND '
-    '"tasks_task"."project_id" IN ({projects}) AND {state}) ORDER BY 1 ASC FOR UPDATE OF "tasks_task"'
+    'SELECT "tasks_task"."id" AS "id" FROM "tasks_task" WHERE ({state} AND "tasks_task"."id" = ANY(%s) AND '
+    '"tasks_task"."project_id" = ANY(%s)) ORDER BY 1 ASC FOR UPDATE OF "tasks_task"'
 )
 REPEATING = (
-    f'SELECT {TASK_COLUMNS} FROM "tasks_task" WHERE ("tasks_task"."id" IN ({{ids}}) AND '
-    'NOT ("tasks_task"."recurrence" = \'\')) ORDER BY "tasks_task"."id" ASC'
+    f'SELECT {aliased(TASK_FIELDS)} FROM "tasks_task" WHERE ("tasks_task"."id" = ANY(%s) AND '
+    'NOT ("tasks_task"."recurrence" = \'\')) ORDER BY 1 ASC'
 )
 UPDATE_MANY = (
-    'UPDATE "tasks_task" SET "completed" = %s, "completed_at" = %s, '
-    '"version" = ("tasks_task"."version" + 1), "updated_at" = %s WHERE "tasks_task"."id" IN ({ids})'
+    'UPDATE "tasks_task" SET "completed" = %s, "completed_at" = %s, "updated_at" = %s, '
+    '"version" = ("tasks_task"."version" + 1) WHERE "tasks_task"."id" = ANY((%s))'
 )
 
 
@@ -145,11 +147,11 @@ def task_create(cursor, owner_id: int, body: dict) -> dict:
     cursor.execute(INSERT, (task_id, *(values[name] for name in WRITTEN), 1))
     cursor.fetchone()
     if body.get("tags"):
-        _tags_set(cursor, task_id, project_id, body["tags"])
+        _tags_set(cursor, task_id, project_id, body["tags"], new=True)
     return task_detail(cursor, owner_id, task_id)
 
 
-def tasks_bulk(cursor, owner_id: int, body: dict, savepoint) -> dict:
+def tasks_bulk(cursor, owner_id: int, body: dict) -> dict:
     """Complete or reopen the tasks among ``ids`` the user may change (not repeating ones)."""
     action = body["action"]
     completing = action == "complete"
@@ -157,30 +159,21 @@ def tasks_bulk(cursor, owner_id: int, body: dict, savepoint) -> dict:
         raise NotFound
     cursor.execute(EDITABLE, (owner_id, *EDIT))
     projects = [row[0] for row in cursor.fetchall()]
-    affected = 0
     ids = [uuid.UUID(task_id) for task_id in body["ids"]]
-    with savepoint():
-        if projects:
-            state = 'NOT "tasks_task"."completed"' if completing else '"tasks_task"."completed"'
-            lock = LOCK_MANY.format(
-                ids=placeholders(len(ids)), projects=placeholders(len(projects)), state=state
-            )
-            cursor.execute(lock, (*ids, *projects))
-            locked = [row[0] for row in cursor.fetchall()]
-            if locked and completing:
-                cursor.execute(REPEATING.format(ids=placeholders(len(locked))), locked)
-                if cursor.fetchall():
-                    raise NotImplementedError(
-                        "the floors do not move repeating tasks to their next occurrence"
-                    )
-            if locked:
-                moment = now()
-                cursor.execute(
-                    UPDATE_MANY.format(ids=placeholders(len(locked))),
-                    (completing, moment if completing else None, moment, *locked),
-                )
-                affected = cursor.rowcount
-    return {"action": action, "affected": affected}
+    locked = []
+    if projects and ids:
+        state = 'NOT "tasks_task"."completed"' if completing else '"tasks_task"."completed"'
+        cursor.execute(LOCK_MANY.format(state=state), (ids, projects))
+        locked = [row[0] for row in cursor.fetchall()]
+    if not locked:
+        return {"action": action, "affected": 0}
+    if completing:
+        cursor.execute(REPEATING, (locked,))
+        if cursor.fetchall():
+            raise NotImplementedError("the floors do not move repeating tasks to their next occurrence")
+    moment = now()
+    cursor.execute(UPDATE_MANY, (completing, moment if completing else None, moment, locked))
+    return {"action": action, "affected": cursor.rowcount}
 
 
 def _check_editor(cursor, owner_id: int, project_id) -> None:
@@ -190,25 +183,24 @@ def _check_editor(cursor, owner_id: int, project_id) -> None:
         raise NotFound
 
 
-def _tags_set(cursor, task_id, project_id, tags: list) -> None:
-    names = sorted({str(tag).strip().lower() for tag in tags})
+def _tags_set(cursor, task_id, project_id, tags: list, *, new: bool = False) -> None:
+    names = [str(tag).strip().lower() for tag in tags]
+    rows = []
+    if not new:
+        cursor.execute(LINKED, (task_id,))
+        rows = cursor.fetchall()
+    linked = {name: tag_id for tag_id, name, _project in rows}
+    if all(row[2] == project_id for row in rows) and sorted(linked) == sorted(set(names)):
+        return
     wanted = []
     if names:
+        names = sorted(set(names))
         cursor.execute(TAGS_UPSERT, ([project_id] * len(names), names))
         cursor.execute(TAG_IDS, (names, project_id))
         wanted = [row[0] for row in cursor.fetchall()]
-    cursor.execute(LINKED_TAGS, (task_id,))
-    # Built as Django's m2m set(), remove() and add() build their sets: the
-    # statements list the ids in those sets' iteration order.
-    old, added = {row[0] for row in cursor.fetchall()}, set()
-    for tag_id in wanted:
-        if tag_id in old:
-            old.remove(tag_id)
-        else:
-            added.add(tag_id)
-    # remove() adds them one by one into a new set, which may iterate otherwise than a copy would.
-    removed = set(tuple(old))  # noqa: C414
-    if removed:
-        cursor.execute(UNLINK.format(ids=placeholders(len(removed))), (task_id, *removed))
+    unwanted = [tag_id for tag_id in linked.values() if tag_id not in wanted]
+    if unwanted:
+        cursor.execute(UNLINK, (task_id, unwanted))
+    added = [tag_id for tag_id in wanted if tag_id not in linked.values()]
     if added:
-        cursor.execute(LINK, ([task_id] * len(added), list(added)))
+        cursor.execute(LINK, ([task_id] * len(added), added))

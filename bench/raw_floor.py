@@ -68,16 +68,6 @@ def _transaction(cursor):
     cursor.execute("COMMIT")
 
 
-def _savepoint(cursor):
-    @contextlib.contextmanager
-    def savepoint():
-        cursor.execute('SAVEPOINT "floor"')
-        yield
-        cursor.execute('RELEASE SAVEPOINT "floor"')
-
-    return savepoint
-
-
 def _number(query: dict, name: str, default: int) -> int:
     raw = query.get(name, [""])[0]
     return int(raw) if raw.isdigit() else default
@@ -112,7 +102,7 @@ def _write(environ, task_id: uuid.UUID | None = None, bulk: bool = False):
         try:
             with _transaction(cursor):
                 if bulk:
-                    return "200 OK", api_writes.tasks_bulk(cursor, OWNER_ID, body, _savepoint(cursor)), []
+                    return "200 OK", api_writes.tasks_bulk(cursor, OWNER_ID, body), []
                 if task_id is None:
                     task = api_writes.task_create(cursor, OWNER_ID, body)
                 else:

@@ -64,7 +64,7 @@ def task_stats(request):
 def task_bulk(request):
     body = orjson.loads(request.body)
     with transaction.atomic(), connection.cursor() as cursor:
-        return _answer(api_writes.tasks_bulk(cursor, OWNER_ID, body, transaction.atomic))
+        return _answer(api_writes.tasks_bulk(cursor, OWNER_ID, body))
 
 
 def _written(write, status: int = 200) -> HttpResponse:
