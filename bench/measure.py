@@ -87,14 +87,15 @@ def first_request(target: Target, servers: dict, headers: dict, ids: list[str]) 
     request_headers = dict(headers)
     if body:
         request_headers["Content-Type"] = "application/json"
-    api_offset = wait_for_quiet_log(servers["api"])
+    api = servers[target.roles[-1]]  # for a page, the API it calls
+    api_offset = wait_for_quiet_log(api)
     status, _headers, answer = http_request(
         target.request.method, servers[target.server].port, path, headers=request_headers, body=body or None
     )
     if not 200 <= status < 300:
         raise SystemExit(f"{target.name}: {target.request.method} {path} answered {status}: {answer[:300]!r}")
     time.sleep(0.2)
-    return [m.group("request") for m in ACCESS_LINE.finditer(servers["api"].log_since(api_offset))]
+    return [m.group("request") for m in ACCESS_LINE.finditer(api.log_since(api_offset))]
 
 
 def measure(target: Target, servers: dict, headers: dict, ids_file: Path, sampler, ids: list[str]) -> dict:
@@ -146,9 +147,9 @@ def measure(target: Target, servers: dict, headers: dict, ids_file: Path, sample
         "wrk_errors": errors,
         "statuses": statuses,
         # The calls a cold UI process makes for its first page (server facts included)...
-        "api_calls_per_request": api_calls if target.server == "ui" else None,
+        "api_calls_per_request": api_calls if target.is_page else None,
         # ...and per page over the measured window: what a page costs once /meta/ is cached.
-        "api_calls_per_page": _calls_per_page(statuses) if target.server == "ui" else None,
+        "api_calls_per_page": _calls_per_page(statuses, *target.roles) if target.is_page else None,
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
         "problems": problems,
@@ -160,10 +161,10 @@ def measure(target: Target, servers: dict, headers: dict, ids_file: Path, sample
     return measured
 
 
-def _calls_per_page(statuses: dict) -> float:
+def _calls_per_page(statuses: dict, page_server: str, api_server: str) -> float:
     # To one decimal: pages in flight at the window's edges have only some of their calls inside it.
-    pages = sum(statuses["ui"].values())
-    return round(sum(statuses["api"].values()) / pages, 1) if pages else 0.0
+    pages = sum(statuses[page_server].values())
+    return round(sum(statuses[api_server].values()) / pages, 1) if pages else 0.0
 
 
 def open_loop(target: Target, server, headers: dict, ids_file: Path, sampler, saturation_rps: float) -> dict:

@@ -17,18 +17,18 @@ def recreate_database() -> tuple[str, str]:
     return databases.recreate_database(DB_NAME), databases.server_version()
 
 
-def manage(env: dict, *args: str) -> str:
+def manage(env: dict, *args: str, root: Path = ROOT) -> str:
     """``manage.py ARGS`` through the image's entry point; the migrations as the image runs them."""
     run = commands.migrate if args[:1] == ("migrate",) else commands.manage
     try:
-        return run(*(args[1:] if run is commands.migrate else args), env=env, check=True).stdout
+        return run(*(args[1:] if run is commands.migrate else args), env=env, check=True, root=root).stdout
     except commands.CommandFailed as error:
         raise SystemExit(str(error)) from None
 
 
-def python_module(env: dict, module: str, *args: str) -> dict:
+def python_module(env: dict, module: str, *args: str, root: Path = ROOT) -> dict:
     completed = subprocess.run(
-        [sys.executable, "-m", module, *args], env=env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", module, *args], env=env, cwd=root, capture_output=True, text=True
     )
     if completed.returncode != 0:
         raise SystemExit(f"{module} failed:\n{completed.stdout}\n{completed.stderr}")

@@ -41,6 +41,7 @@ import shutil
 import sys
 from datetime import UTC, datetime
 
+from bench import baseline
 from bench import report as reporting
 from bench.client import ui_login
 from bench.config import (
@@ -72,6 +73,8 @@ PORTS = {
     "api-metrics": PORT_BASE + 4,
     "ui-metrics": PORT_BASE + 5,
     "django": PORT_BASE + 6,
+    "baseline_api": PORT_BASE + 7,
+    "baseline_ui": PORT_BASE + 8,
 }
 
 
@@ -100,7 +103,7 @@ def environments(database_url: str) -> dict[str, dict]:
     }  # fmt: skip
 
 
-def start_servers(env: dict, database_url: str, owner_id: int) -> dict[str, Server]:
+def start_servers(env: dict, database_url: str, owner_id: int, tree) -> dict[str, Server]:
     floor_env = env["base"] | {
         # The entry point serves only a role that may serve; the floors ignore it.
         "TASKMANAGER_ROLE": "api",
@@ -114,17 +117,19 @@ def start_servers(env: dict, database_url: str, owner_id: int) -> dict[str, Serv
         "ui": Server("ui", PORTS["ui"], env["ui"]),
         "raw": Server("raw", PORTS["raw"], floor_env, app="bench.raw_floor:application"),
         "django": Server("django", PORTS["django"], floor_env, app="bench.django_floor.wsgi:application"),
+        **baseline.servers(tree, env, PORTS),
     }
     for server in servers.values():
         server.start()
-    servers["api"].wait_ready("/readyz")
-    servers["ui"].wait_ready("/healthz")
+    for api, ui in (("api", "ui"), ("baseline_api", "baseline_ui")):
+        servers[api].wait_ready("/readyz")
+        servers[ui].wait_ready("/healthz")
     servers["raw"].wait_ready("/api/v1/tasks/?limit=1")
     servers["django"].wait_ready("/api/v1/tasks/?limit=1")
     return servers
 
 
-def run_dataset(size: int, seeded: dict, servers: dict, env: dict, sampler, login) -> tuple[dict, bool]:
+def run_dataset(size: int, seeded: dict, servers: dict, env: dict, sampler, logins) -> tuple[dict, bool]:
     sampler.dataset = size
     ids_file = WORK / f"ids-{size}.txt"
     ids_file.write_text("\n".join(seeded["sample_ids"]) + "\n")
@@ -144,7 +149,10 @@ def run_dataset(size: int, seeded: dict, servers: dict, env: dict, sampler, logi
     for target in TARGETS:
         if ONLY and target.name not in ONLY:
             continue
-        headers = {"ui": lambda: {"Cookie": login()}, "api": lambda: api_headers}.get(target.server, dict)()
+        if target.is_page:
+            headers = {"Cookie": logins[target.server]()}
+        else:
+            headers = api_headers if target.server == "api" else {}
         print(f"  {size:>6,} tasks  {target.label:<36}", end="", flush=True)
         result = measure(target, servers, headers, ids_file, sampler, seeded["sample_ids"])
         dataset["targets"][target.name] = result
@@ -202,22 +210,42 @@ def main() -> int:
         print(f"seeding {size:,} tasks", flush=True)
         return python_module(env["api"], "bench.seed", "--tasks", str(size), "--password", password)
 
-    seeded = seed(DATASETS[0])
-    servers = start_servers(env, database_url, seeded["user_id"])
-    sampler = MemorySampler(servers)
-    cookie: list[str] = []
+    print(
+        f"exporting the UI baseline's tree (commit {baseline.UI_BASELINE_COMMIT}), migrating its database",
+        flush=True,
+    )
+    tree = baseline.export_tree()
+    env |= baseline.baseline_environments(env, tree, PORTS)
+    baseline.prepare(tree, env)
 
-    def login() -> str:
-        if not cookie:
-            cookie.append(ui_login(servers["ui"].port, seeded["username"], password))
-        return cookie[0]
+    def seed_baseline(size: int) -> None:
+        print(f"seeding {size:,} tasks for the UI baseline", flush=True)
+        baseline.seed(tree, env, size, password)
+
+    seeded = seed(DATASETS[0])
+    seed_baseline(DATASETS[0])
+    servers = start_servers(env, database_url, seeded["user_id"], tree)
+    sampler = MemorySampler(servers)
+    cookies: dict[str, str] = {}
+
+    def login(server: str):
+        def cookie() -> str:
+            if server not in cookies:
+                cookies[server] = ui_login(servers[server].port, seeded["username"], password)
+            return cookies[server]
+
+        return cookie
+
+    logins = {server: login(server) for server in ("ui", "baseline_ui")}
 
     failed = False
     try:
         sampler.start()
         for index, size in enumerate(DATASETS):
-            seeded = seeded if index == 0 else seed(size)
-            dataset, problems = run_dataset(size, seeded, servers, env, sampler, login)
+            if index:
+                seeded = seed(size)
+                seed_baseline(size)
+            dataset, problems = run_dataset(size, seeded, servers, env, sampler, logins)
             report["datasets"].append(dataset)
             failed |= problems
     finally:
@@ -225,6 +253,7 @@ def main() -> int:
             sampler.stop()
         for server in servers.values():
             server.stop()
+        baseline.drop()
     report["memory"] = sampler.summary()
     report["memory_samples"] = sampler.samples
     report["server_log_errors"] = {

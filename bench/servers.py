@@ -25,6 +25,7 @@ class Server:
     port: int
     env: dict
     app: str | None = None
+    root: Path | None = None  # the source tree to run, by default this one (bench/baseline.py)
     process: RoleProcess | None = None
     log_path: Path = field(init=False)
 
@@ -38,6 +39,7 @@ class Server:
             log_path=self.log_path,
             name=self.name,
             app_args=(self.app,) if self.app else (),
+            root=self.root,
         )
         self.process.start(wait=False)
 

@@ -9,6 +9,8 @@ because every POST adds a row.
 import json
 from dataclasses import dataclass
 
+from bench.goals import UI_BASELINE_COMMIT
+
 # bench/seed.py removes the rows with this title before each dataset.
 CREATED_TITLE = "Created under load"
 PATCH_BODY = json.dumps({"title": "Edited under load", "priority": "high", "tags": ["bench", "urgent"]})
@@ -19,7 +21,15 @@ BULK_BODY = json.dumps({"ids": ["{id}"] * BULK_IDS, "action": "{action}"})
 BULK_ACTIONS = ("complete", "reopen")
 
 FLOORS = ("raw", "django")
-SERVER_LABELS = {"raw": "raw floor", "django": "Django floor", "api": "API", "ui": "UI"}
+SERVER_LABELS = {
+    "raw": "raw floor",
+    "django": "Django floor",
+    "api": "API",
+    "ui": "UI",
+    "baseline_ui": f"UI at {UI_BASELINE_COMMIT}",
+}
+# A page's server and the API it calls (bench/baseline.py starts the earlier commit's pair).
+PAGE_SERVERS = {"ui": ("ui", "api"), "baseline_ui": ("baseline_ui", "baseline_api")}
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,13 @@ class Target:
 
     @property
     def name(self) -> str:
-        return self.request.kind if self.server == "ui" else f"{self.server}_{self.request.kind}"
+        if self.is_page:  # ui_list_50, baseline_ui_list_50
+            return self.request.kind if self.server == "ui" else f"baseline_{self.request.kind}"
+        return f"{self.server}_{self.request.kind}"
+
+    @property
+    def is_page(self) -> bool:
+        return self.server in PAGE_SERVERS
 
     @property
     def label(self) -> str:
@@ -63,7 +79,7 @@ class Target:
     @property
     def roles(self) -> tuple[str, ...]:
         """The servers whose processes work for this target."""
-        return ("ui", "api") if self.server == "ui" else (self.server,)
+        return PAGE_SERVERS.get(self.server, (self.server,))
 
     def floor(self, floor: str) -> str:
         return f"{floor}_{self.request.kind}"
@@ -73,7 +89,7 @@ def _targets() -> list[Target]:
     reads = [r for r in REQUESTS if not r.writes]
     writes = [r for r in REQUESTS if r.writes]
     ordered = [Target(server, r) for r in reads for server in (*FLOORS, "api")]
-    ordered.append(Target("ui", UI_LIST))
+    ordered += [Target("ui", UI_LIST), Target("baseline_ui", UI_LIST)]
     return ordered + [Target(server, r) for r in writes for server in (*FLOORS, "api")]
 
 

@@ -56,19 +56,22 @@ def entrypoint_env(env: dict) -> dict:
     return {**env, "PATH": f"{directory}{os.pathsep}{path}" if path else directory}
 
 
-def start_entrypoint(*args: str, env: dict, **popen: object) -> subprocess.Popen:
-    """``entrypoint.sh ARGS`` left running; ``popen`` goes to subprocess.Popen (stdout=..., text=...)."""
-    return subprocess.Popen([str(ENTRYPOINT), *args], env=entrypoint_env(env), cwd=ROOT, **popen)
+def start_entrypoint(*args: str, env: dict, root: Path = ROOT, **popen: object) -> subprocess.Popen:
+    """``entrypoint.sh ARGS`` left running; ``popen`` goes to subprocess.Popen (stdout=..., text=...).
+
+    ``root``: the source tree whose entry point runs (the benchmark also runs an earlier commit's).
+    """
+    return subprocess.Popen([str(_entrypoint(root)), *args], env=entrypoint_env(env), cwd=root, **popen)
 
 
 def run_entrypoint(
-    *args: str, env: dict, timeout: float = 120, check: bool = False
+    *args: str, env: dict, timeout: float = 120, check: bool = False, root: Path = ROOT
 ) -> subprocess.CompletedProcess:
     """``entrypoint.sh ARGS`` to its end, output captured as text; with ``check``, CommandFailed unless 0."""
     completed = subprocess.run(
-        [str(ENTRYPOINT), *args],
+        [str(_entrypoint(root)), *args],
         env=entrypoint_env(env),
-        cwd=ROOT,
+        cwd=root,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -79,9 +82,11 @@ def run_entrypoint(
     return completed
 
 
-def manage(*args: str, env: dict, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:
+def manage(
+    *args: str, env: dict, timeout: float = 120, check: bool = False, root: Path = ROOT
+) -> subprocess.CompletedProcess:
     """``manage.py ARGS`` through the entry point (`entrypoint.sh manage ARGS`)."""
-    return run_entrypoint("manage", *args, env=env, timeout=timeout, check=check)
+    return run_entrypoint("manage", *args, env=env, timeout=timeout, check=check, root=root)
 
 
 def start_manage(*args: str, env: dict) -> subprocess.Popen:
@@ -91,6 +96,12 @@ def start_manage(*args: str, env: dict) -> subprocess.Popen:
     )
 
 
-def migrate(*args: str, env: dict, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
+def migrate(
+    *args: str, env: dict, timeout: float = 300, check: bool = True, root: Path = ROOT
+) -> subprocess.CompletedProcess:
     """The image's migration step (`entrypoint.sh migrate`: under a database lock; API role)."""
-    return run_entrypoint("migrate", *args, env=env, timeout=timeout, check=check)
+    return run_entrypoint("migrate", *args, env=env, timeout=timeout, check=check, root=root)
+
+
+def _entrypoint(root: Path) -> Path:
+    return root / ENTRYPOINT.relative_to(ROOT)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from deploy.harness.commands import start_entrypoint
+from deploy.harness.commands import ROOT, start_entrypoint
 from deploy.harness.ports import free_port
 
 LOG_TAIL_CHARACTERS = 3000
@@ -22,7 +22,8 @@ class RoleProcess:
     its metrics answer too. ``stop`` then ``start`` keeps the port, as a
     restarted pod keeps its Service. Without ``log_path`` the process writes
     to this process's own output. ``app_args`` go to the server after
-    `serve` (another WSGI application, as `deploy/serve.py module:callable`).
+    `serve` (another WSGI application, as `deploy/serve.py module:callable`);
+    ``root`` is the source tree to run (by default this one).
     """
 
     def __init__(
@@ -35,6 +36,7 @@ class RoleProcess:
         ready_path: str = "/healthz",
         ready_status: int | None = None,
         app_args: tuple[str, ...] = (),
+        root: Path | None = None,
     ):
         self.role = env.get("TASKMANAGER_ROLE", "")
         self.name = name or self.role
@@ -44,6 +46,7 @@ class RoleProcess:
         self.log_path = log_path
         self.ready_path = ready_path
         self.ready_status = ready_status
+        self.root = root or ROOT
         self.process: subprocess.Popen | None = None
         self._starts = 0
 
@@ -72,11 +75,11 @@ class RoleProcess:
         mode = "ab" if self._starts else "wb"
         self._starts += 1
         if self.log_path is None:
-            self.process = start_entrypoint(*self.command, env=self.env)
+            self.process = start_entrypoint(*self.command, env=self.env, root=self.root)
         else:
             with open(self.log_path, mode) as log:
                 self.process = start_entrypoint(
-                    *self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                    *self.command, env=self.env, root=self.root, stdout=log, stderr=subprocess.STDOUT
                 )
         if wait:
             self.wait_ready(timeout)
