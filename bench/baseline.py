@@ -78,5 +78,7 @@ def servers(tree: Path, env: dict, ports: dict) -> dict[str, Server]:
     return {name: Server(name, ports[name], env[name], root=tree) for name in ("baseline_api", "baseline_ui")}
 
 
-def drop() -> None:
+def remove(tree: Path) -> None:
+    """The baseline's database and tree, once its servers are stopped."""
     databases.drop_database(DATABASE)
+    shutil.rmtree(tree, ignore_errors=True)

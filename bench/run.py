@@ -253,7 +253,7 @@ def main() -> int:
             sampler.stop()
         for server in servers.values():
             server.stop()
-        baseline.drop()
+        baseline.remove(tree)
     report["memory"] = sampler.summary()
     report["memory_samples"] = sampler.samples
     report["server_log_errors"] = {
