@@ -45,7 +45,7 @@ def test_the_url_file_wins_over_the_variable_and_loses_its_newline(tmp_path):
     )
     assert databases == {
         "default": {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "taskmanager.config.postgresql",
             "NAME": "app",
             "USER": "app",
             "PASSWORD": "s@cret",
