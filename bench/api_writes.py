@@ -89,12 +89,9 @@ EDITABLE = (
     'FOR SHARE OF "projects_membership", "projects_project"'
 )
 LOCK_MANY = (
-    'SELECT "tasks_task"."id" AS "id" FROM "tasks_task" WHERE ({state} AND "tasks_task"."id" = ANY(%s) AND '
+    'SELECT "tasks_task"."id" AS "id", "tasks_task"."recurrence" AS "recurrence" FROM "tasks_task" '
+    'WHERE ({state} AND "tasks_task"."id" = ANY(%s) AND '
     '"tasks_task"."project_id" = ANY(%s)) ORDER BY 1 ASC FOR UPDATE OF "tasks_task"'
-)
-REPEATING = (
-    f'SELECT {aliased(TASK_FIELDS)} FROM "tasks_task" WHERE ("tasks_task"."id" = ANY(%s) AND '
-    'NOT ("tasks_task"."recurrence" = \'\')) ORDER BY 1 ASC'
 )
 UPDATE_MANY = (
     'UPDATE "tasks_task" SET "completed" = %s, "completed_at" = %s, "updated_at" = %s, '
@@ -164,13 +161,12 @@ def tasks_bulk(cursor, owner_id: int, body: dict) -> dict:
     if projects and ids:
         state = 'NOT "tasks_task"."completed"' if completing else '"tasks_task"."completed"'
         cursor.execute(LOCK_MANY.format(state=state), (ids, projects))
-        locked = [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        locked = [row[0] for row in rows]
+        if completing and any(row[1] for row in rows):
+            raise NotImplementedError("the floors do not move repeating tasks to their next occurrence")
     if not locked:
         return {"action": action, "affected": 0}
-    if completing:
-        cursor.execute(REPEATING, (locked,))
-        if cursor.fetchall():
-            raise NotImplementedError("the floors do not move repeating tasks to their next occurrence")
     moment = now()
     cursor.execute(UPDATE_MANY, (completing, moment if completing else None, moment, locked))
     return {"action": action, "affected": cursor.rowcount}

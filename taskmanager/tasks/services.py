@@ -295,11 +295,12 @@ def task_bulk_apply(*, actor, ids: Iterable, action: str) -> int:
     if action == BulkAction.DELETE:
         return tasks_delete(Task.objects.filter(project_id__in=project_ids, id__in=ids))
     completed = action == BulkAction.COMPLETE
-    locked = []
+    locked, repeating = [], []
     if project_ids and ids:
         rows = _AMONG.rows(not completed, not completed, lock=_TASK_LOCK, project_ids=project_ids, ids=ids)
         locked = [row["id"] for row in rows]
-    return _tasks_completed_set(locked, completed=completed, actor=actor)
+        repeating = [row["id"] for row in rows if row["recurrence"]]
+    return _tasks_completed_set(locked, completed=completed, actor=actor, repeating=repeating)
 
 
 _ACTION_CLEANER = functools.partial(cleaning.choice, label="Action", choices=BulkAction.ALL)
@@ -317,14 +318,17 @@ def tasks_set_completed(tasks: QuerySet[Task], *, completed: bool, actor=None) -
     )
 
 
-def _tasks_completed_set(locked: list, *, completed: bool, actor) -> int:
-    """tasks_set_completed on the ids of tasks already locked (and still in the other state)."""
+def _tasks_completed_set(locked: list, *, completed: bool, actor, repeating: list | None = None) -> int:
+    """tasks_set_completed on the ids of tasks already locked (and still in the other state).
+
+    ``repeating``: those of them that repeat, when the lock read it; None: look them up.
+    """
     if not locked:
         return 0
     now = timezone.now()
     moved_on = 0
-    if completed:
-        for row in _REPEATING.rows("all", ids=locked):
+    if completed and repeating != []:
+        for row in _REPEATING.rows("all", ids=locked if repeating is None else repeating):
             task = _task_from_row(row)
             if occurrences.occurrence_complete(task, actor=actor, now=now):
                 _task_save(task)
@@ -408,7 +412,7 @@ _AMONG = CompiledQuery(
     lambda currently_completed, project_ids, ids: (
         Task.objects.filter(project_id__in_array=project_ids, id__in_array=ids, completed=currently_completed)
         .order_by("id")
-        .values("id")
+        .values("id", "recurrence")
     ),
     project_ids=UUID_LIST,
     ids=UUID_LIST,

@@ -269,7 +269,7 @@ class TestBulk:
     def test_a_failure_midway_rolls_back_the_whole_action(self, owner, monkeypatch):
         tasks = TaskFactory.create_batch(3, owner=owner)
 
-        def fail_after_update(locked, *, completed, actor):
+        def fail_after_update(locked, *, completed, actor, repeating=None):
             Task.objects.filter(id__in=locked).update(completed=completed, completed_at=timezone.now())
             raise RuntimeError("interrupted")
 
