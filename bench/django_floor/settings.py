@@ -2,9 +2,10 @@
 
 No installed apps, no middleware, no DRF, no sessions or authentication,
 no templates. The database is configured as the API role configures it
-(taskmanager/config/settings.py: DATABASE_URL, a persistent connection for
-DB_CONN_MAX_AGE seconds with health checks, DB_CONNECT_TIMEOUT), so the
-connection handling the API pays per request is paid here too.
+(taskmanager/config/settings.py: its backend, DATABASE_URL, a persistent
+connection for DB_CONN_MAX_AGE seconds with health checks,
+DB_CONNECT_TIMEOUT), so the connection handling the API pays per request is
+paid here too.
 """
 
 import environ
@@ -22,6 +23,8 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 
 DATABASES = {"default": env.db_url_config(env.str("DATABASE_URL"))}
+# The API role's backend: Django's, with the health check that asks the server only when needed.
+DATABASES["default"]["ENGINE"] = "taskmanager.config.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=3)
