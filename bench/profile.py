@@ -83,6 +83,9 @@ def targets(token: str) -> dict:
         "list_50": ("GET", "/api/v1/tasks/?limit=50", auth, None),
         "list_100": ("GET", "/api/v1/tasks/?limit=100", auth, None),
         "stats": ("GET", "/api/v1/tasks/stats/", auth, None),
+        # The UI list page's two calls.
+        "page_projects": ("GET", "/api/v1/projects/", auth, None),
+        "page_tasks": ("GET", "/api/v1/tasks/?limit=50&offset=0&facets=stats%2Ctags", auth, None),
         "patch": ("PATCH", detail, auth, PATCH_BODY),
         "create": ("POST", "/api/v1/tasks/", auth, CREATE_BODY),
         # Alternately completes and reopens the five, as the benchmark does.
