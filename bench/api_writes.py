@@ -74,10 +74,6 @@ UNLINK = (
     '"tasks_task_tags"."tag_id" = ANY((%s)))'
 )
 LINK = (
-    'DELETE FROM "tasks_task_tags" WHERE ("tasks_task_tags"."task_id" = %s AND '
-    '"tasks_task_tags"."tag_id" IN ({ids}))'
-)
-LINK = (
     'INSERT INTO "tasks_task_tags" ("task_id", "tag_id") SELECT * FROM UNNEST((%s)::uuid[], (%s)::bigint[]) '
     "ON CONFLICT DO NOTHING"
 )

@@ -47,9 +47,8 @@ def export_tree(commit: str = UI_BASELINE_COMMIT) -> Path:
 
 def baseline_environments(env: dict, tree: Path, ports: dict) -> dict[str, dict]:
     """Today's environments for the two roles, pointed at the baseline's tree, database and ports."""
-    database_url = databases.create_database(DATABASE)
     api = env["api"] | {
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": databases.database_url(DATABASE),
         "STATIC_ROOT": str(tree / "staticfiles" / "api"),
         "METRICS_PORT": "0",
     }
@@ -62,6 +61,8 @@ def baseline_environments(env: dict, tree: Path, ports: dict) -> dict[str, dict]
 
 
 def prepare(tree: Path, env: dict) -> None:
+    """A fresh database for the baseline, migrated by its tree; both roles' static files collected."""
+    databases.create_database(DATABASE)
     manage(env["baseline_api"], "migrate", "-v0", root=tree)
     manage(env["baseline_api"], "collectstatic", "--noinput", "--clear", "-v0", root=tree)
     manage(env["baseline_ui"], "collectstatic", "--noinput", "--clear", "-v0", root=tree)

@@ -40,6 +40,7 @@ import secrets
 import shutil
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bench import baseline
 from bench import report as reporting
@@ -103,7 +104,7 @@ def environments(database_url: str) -> dict[str, dict]:
     }  # fmt: skip
 
 
-def start_servers(env: dict, database_url: str, owner_id: int, tree) -> dict[str, Server]:
+def start_servers(env: dict, database_url: str, owner_id: int, tree: Path) -> dict[str, Server]:
     floor_env = env["base"] | {
         # The entry point serves only a role that may serve; the floors ignore it.
         "TASKMANAGER_ROLE": "api",

@@ -126,7 +126,7 @@ if ROLE_PROFILE.has_database:
         database["CONN_HEALTH_CHECKS"] = True
         if database["ENGINE"] == "django.db.backends.postgresql":
             # Django's backend with a health check that needs no round trip
-            # while the connection is sound (config/postgresql.py).
+            # while the connection is sound (config/postgresql/base.py).
             database["ENGINE"] = "taskmanager.config.postgresql"
             database.setdefault("OPTIONS", {}).setdefault(
                 "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)

@@ -327,8 +327,10 @@ def _tasks_completed_set(locked: list, *, completed: bool, actor, repeating: lis
         return 0
     now = timezone.now()
     moved_on = 0
-    if completed and repeating != []:
-        for row in _REPEATING.rows("all", ids=locked if repeating is None else repeating):
+    # Which of them repeat: read with the lock, or else picked out of them all here.
+    candidates = locked if repeating is None else repeating
+    if completed and candidates:
+        for row in _REPEATING.rows("all", ids=candidates):
             task = _task_from_row(row)
             if occurrences.occurrence_complete(task, actor=actor, now=now):
                 _task_save(task)
