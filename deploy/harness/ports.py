@@ -29,8 +29,14 @@ def port_outside_ephemeral_range() -> int:
 
 
 def port_is_free(port: int) -> bool:
-    """Whether a server could listen on ``port`` on every interface (as the roles do by default)."""
+    """Whether a server could listen on ``port`` on every interface (as the roles do by default).
+
+    Asked the way the servers bind (granian sets SO_REUSEADDR): connections
+    a stopped server left in TIME-WAIT do not keep its port from a new one,
+    so they must not make the port look busy either; a listener still does.
+    """
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("0.0.0.0", port))  # noqa: S104 (the server binds all interfaces too)
         except OSError:
