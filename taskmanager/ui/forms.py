@@ -133,7 +133,6 @@ class TaskForm(forms.Form):
     )
     recur_from = forms.ChoiceField(
         required=False,
-        choices=[("due", "the due date (a fixed schedule)"), ("completion", "when I complete it")],
         label="Next date counts from",
     )
     tags = forms.CharField(
@@ -153,6 +152,7 @@ class TaskForm(forms.Form):
         set_max_length(fields["description"], facts.limit("task_description_max_length"))
         fields["priority"].choices = facts.priority_choices()
         fields["priority"].initial = facts.default_priority
+        fields["recur_from"].choices = facts.recur_from_choices()
         fields["project"].choices = [(project.id, project.name) for project in projects]
         fields["assignee"].choices = [("", "Nobody")] + [(m.username, m.username) for m in members]
 

@@ -1,7 +1,7 @@
 """What the UI learns from the API instead of copying it: GET /api/v1/meta/.
 
 Whether sign-up is open, the vocabularies (priorities, colours, roles,
-orderings) and the field limits are the API's facts. The UI asks once and
+orderings, what a repeating task counts from) and the field limits are the API's facts. The UI asks once and
 keeps the answer per process for ``TASKMANAGER_META_TTL`` seconds, so a page
 normally costs no extra round trip and a changed API setting shows up within
 that time. When the API cannot be reached the call raises ``ApiUnavailable``
@@ -16,6 +16,9 @@ from django.conf import settings
 
 from taskmanager.ui.api_client import Api
 
+# Wording only: which values exist is the API's fact; one it adds later shows with its plain label.
+_RECUR_FROM_WORDING = {"due": "the due date (a fixed schedule)", "completion": "when I complete it"}
+
 
 @dataclass(frozen=True)
 class ServerFacts:
@@ -26,6 +29,7 @@ class ServerFacts:
     orderings: frozenset[str]
     limits: dict = field(default_factory=dict)
     time_zones: tuple[str, ...] = ("UTC",)
+    recur_from: tuple[str, ...] = ()
 
     @classmethod
     def from_api(cls, data: dict) -> "ServerFacts":
@@ -37,6 +41,7 @@ class ServerFacts:
             orderings=frozenset(data.get("orderings") or ()),
             limits=dict(data.get("limits") or {}),
             time_zones=tuple(data.get("time_zones") or ("UTC",)),
+            recur_from=tuple(data.get("recur_from") or ()),
         )
 
     def limit(self, name: str) -> int | None:
@@ -57,6 +62,10 @@ class ServerFacts:
     def priority_choices(self) -> list[tuple[str, str]]:
         """Highest first, as people scan a priority menu; the API lists them lowest first."""
         return [(name, self.label(name)) for name in reversed(self.priorities)]
+
+    def recur_from_choices(self) -> list[tuple[str, str]]:
+        """The API's values, each said as the task form asks its question ("Next date counts from ...")."""
+        return [(name, _RECUR_FROM_WORDING.get(name, self.label(name))) for name in self.recur_from]
 
     def color_choices(self) -> list[tuple[str, str]]:
         return [(name, self.label(name)) for name in self.colors]

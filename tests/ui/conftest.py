@@ -28,6 +28,7 @@ META = {
     "roles": ["owner", "editor", "viewer"],
     "bulk_actions": ["complete", "reopen", "delete"],
     "orderings": ["created_at", "due_date", "position", "priority", "title", "updated_at"],
+    "recur_from": ["due", "completion"],
     "time_zones": ["America/New_York", "Asia/Tokyo", "Europe/Berlin", "UTC"],
     "limits": {
         "task_title_max_length": 200,

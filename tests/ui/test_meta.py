@@ -56,6 +56,16 @@ def test_the_task_form_takes_its_choices_and_maxlengths_from_the_api(logged_in_c
     assert '<option value="medium" selected>Medium</option>' in page
 
 
+def test_what_a_repetition_counts_from_is_the_apis_list_in_the_forms_words(logged_in_client, fake_api):
+    fake_api.on("GET", "/api/v1/meta/", json_body={**META, "recur_from": ["completion", "start_date"]})
+    page = logged_in_client.get("/tasks/new/").content.decode()
+    recur_from = re.search(r'<select name="recur_from"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', recur_from) == [
+        ("completion", "when I complete it"),
+        ("start_date", "Start date"),
+    ]
+
+
 def test_the_project_form_takes_colours_and_limits_from_the_api(logged_in_client, fake_api):
     fake_api.on("GET", "/api/v1/meta/", json_body={**META, "colors": ["slate", "teal"]})
     page = logged_in_client.get("/projects/new/").content.decode()

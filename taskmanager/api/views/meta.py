@@ -24,6 +24,9 @@ class MetaOutputSerializer(serializers.Serializer):
     roles = serializers.ListField(child=serializers.CharField(), help_text="Highest first.")
     bulk_actions = serializers.ListField(child=serializers.CharField())
     orderings = serializers.ListField(child=serializers.CharField())
+    recur_from = serializers.ListField(
+        child=serializers.CharField(), help_text="What a repeating task's next date counts from."
+    )
     time_zones = serializers.ListField(
         child=serializers.CharField(), help_text="The IANA names PATCH /me/ takes."
     )
@@ -38,6 +41,7 @@ def server_facts() -> dict:
         "roles": list(projects.Role.values),
         "bulk_actions": list(BulkAction.ALL),
         "orderings": sorted(ORDERINGS),
+        "recur_from": list(tasks.RecurFrom.values),
         "time_zones": sorted(TIME_ZONE_NAMES),
         "limits": {
             "task_title_max_length": tasks.TITLE_MAX_LENGTH,

@@ -1,4 +1,4 @@
-"""deploy.harness.ports: a port is busy while something listens on it, not while old connections wait out TIME-WAIT."""
+"""deploy.harness.ports: busy while a server listens on the port, free while only TIME-WAIT is left."""
 
 import socket
 import time
