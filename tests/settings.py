@@ -3,13 +3,13 @@
 The suite runs against PostgreSQL: the database TEST_DATABASE_URL names, by
 default `taskmanager` on the server of POSTGRES_URL (deploy/harness/databases.py),
 where the scratch databases of the tests that start real processes go too.
-Outside CI, a machine without one falls back to SQLite with a warning; in CI
-(CI=true) a missing PostgreSQL fails.
+The suite needs that server (its queries, locks and job queue are
+PostgreSQL's); when it does not answer, the run stops at once and says so,
+rather than failing test by test.
 """
 
 import os
 import socket
-import warnings
 from urllib.parse import urlparse
 
 from deploy.harness.databases import DEFAULT_POSTGRES_URL, database_url
@@ -38,11 +38,12 @@ def _postgres_answers(url: str) -> bool:
 
 
 if "DATABASE_URL" not in os.environ:
-    if os.environ.get("CI") == "true" or _postgres_answers(TEST_DATABASE_URL):
-        os.environ["DATABASE_URL"] = TEST_DATABASE_URL
-    else:
-        warnings.warn(f"No PostgreSQL at {TEST_DATABASE_URL}; running the suite on SQLite.", stacklevel=1)
-        os.environ["DATABASE_URL"] = "sqlite://:memory:"
+    if not _postgres_answers(TEST_DATABASE_URL):
+        raise SystemExit(
+            f"The tests need PostgreSQL at {TEST_DATABASE_URL} and nothing answers there: start it "
+            "(pg_ctlcluster 15 main start) or point POSTGRES_URL / TEST_DATABASE_URL at one."
+        )
+    os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 
 from taskmanager.config.settings import *  # noqa: E402,F403
 
