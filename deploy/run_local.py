@@ -39,6 +39,7 @@ LOCAL_DATABASE = "taskmanager_local"
 # Each server's Prometheus endpoint (METRICS_PORT); two servers cannot share one.
 API_METRICS_PORT = int(os.environ.get("API_METRICS_PORT", "9101"))
 UI_METRICS_PORT = int(os.environ.get("UI_METRICS_PORT", "9100"))
+WORKER_METRICS_PORT = int(os.environ.get("WORKER_METRICS_PORT", "9102"))
 DEMO_USERNAME = "demo"
 
 
@@ -64,7 +65,12 @@ def main() -> int:
     api.setdefault("TASKMANAGER_UI_URL", f"http://127.0.0.1:{UI_PORT}")
     ui = {**base, "TASKMANAGER_ROLE": "ui", "METRICS_PORT": str(UI_METRICS_PORT)}
     ui["TASKMANAGER_API_URL"] = f"http://127.0.0.1:{API_PORT}"
-    worker = {**api, "TASKMANAGER_ROLE": "worker", "SERVER_BIND": "127.0.0.1"}
+    worker = {
+        **api,
+        "TASKMANAGER_ROLE": "worker",
+        "SERVER_BIND": "127.0.0.1",
+        "METRICS_PORT": str(WORKER_METRICS_PORT),
+    }
     if not database_ready(api["DATABASE_URL"]):
         return 1
     try:

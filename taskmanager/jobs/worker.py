@@ -31,6 +31,7 @@ from procrastinate.worker import Worker
 from taskmanager.health.checks import readiness
 from taskmanager.jobs.health import WorkerLiveness, health_server_start
 from taskmanager.jobs.recovery import stalled_jobs_retry
+from taskmanager.metrics.exporter import metrics_endpoint_start
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,16 @@ READINESS_WAIT_SECONDS = 2.0
 ABANDON_MARGIN_SECONDS = 2.0
 
 
-def worker_run(bind: str, port: int) -> int:
-    """Serve the health checks and run jobs until SIGTERM; the process's exit status."""
+def worker_run(bind: str, port: int, metrics_port: int = 0) -> int:
+    """Serve the health checks (and metrics, on ``metrics_port`` unless 0) and run jobs until SIGTERM."""
+    if metrics_port:
+        try:
+            metrics_endpoint_start(metrics_port, bind)
+        except OSError as error:
+            raise SystemExit(
+                f"worker: cannot serve metrics on {bind}:{metrics_port}: {error}"
+                " (METRICS_PORT; 0 turns it off)"
+            ) from None
     liveness = WorkerLiveness()
     server = health_server_start(bind, port, liveness)
     try:

@@ -62,6 +62,24 @@ def _alive(pid: int) -> bool:
         return True
 
 
+def metrics_endpoint_start(port: int, address: str):
+    """The endpoint of a process that is its own pod's only one (the worker): its values, on a daemon thread.
+
+    With PROMETHEUS_MULTIPROC_DIR set (as in the pod) the values are in that
+    directory's files, read as the servers' endpoint reads them; without it,
+    in this process's memory.
+    """
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        return serve(port, address, directory)
+    from taskmanager.metrics.registry import METRICS
+
+    server, _thread = start_http_server(port, addr=address, registry=METRICS)
+    logger.info("Serving metrics at http://%s:%s/metrics", address, port)
+    return server
+
+
 def serve(port: int, address: str, directory: str):
     """Start the metrics endpoint on a daemon thread; returns the HTTP server."""
     registry = CollectorRegistry()

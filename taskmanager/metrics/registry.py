@@ -90,6 +90,25 @@ API_CIRCUIT_STATE = Gauge(
     multiprocess_mode="livesum",
 )
 
+# --- the worker's jobs (jobs/measured.py) ---------------------------------------
+JOB_OUTCOMES = ("succeeded", "raised")
+# Seconds; from a no-op run (a reminder already sent) to an SMTP server at EMAIL_TIMEOUT and beyond.
+JOB_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+JOBS = Counter(
+    "taskmanager_jobs_total",
+    "Job runs the worker finished, by task name and outcome: succeeded, or raised "
+    "(procrastinate then retries it or, out of retries, marks it failed).",
+    ("task", "outcome"),
+    registry=METRICS,
+)
+JOB_DURATION = Histogram(
+    "taskmanager_job_duration_seconds",
+    "Time one run of a job took in the worker, by task name.",
+    ("task",),
+    buckets=JOB_BUCKETS,
+    registry=METRICS,
+)
+
 # --- logins (accounts/services.py: the token endpoint and the admin login) -------
 LOGIN_OUTCOMES = ("success", "failure", "throttled", "busy")
 LOGINS = Counter(

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db import close_old_connections
 from procrastinate.contrib.django import app
 
+from taskmanager.jobs.measured import measured
 from taskmanager.jobs.retry import job_retry_strategy
 from taskmanager.reminders.sending import reminder_send
 
@@ -12,6 +13,7 @@ SEND_REMINDER = "reminders.send"
 
 
 @app.task(name=SEND_REMINDER, retry=job_retry_strategy())
+@measured(SEND_REMINDER)
 def send_reminder(reminder_id: str, fire_at: str) -> str:
     """Deferred by services.py for the instant ``fire_at`` (ISO 8601), in the transaction that set it."""
     # Jobs run in worker threads, outside any request cycle that would tidy connections.

@@ -28,6 +28,7 @@ from tests.container import podman as pm
 from tests.container.base_image import ensure_base_image
 from tests.databases import scratch_database
 from tests.mail import smtp_server
+from tests.metrics.scraping import scrape
 from tests.processes import free_port
 from tests.settings import POSTGRES_URL
 
@@ -450,6 +451,8 @@ def test_the_worker_role_runs_from_the_image_and_emails_a_reminder(image, migrat
             (message,) = smtp.wait_for_messages(1, timeout=60)
             assert message["To"] == f"{username}@example.com"
             assert "Container reminder" in message["Subject"]
+            runs = scrape(f"http://127.0.0.1:{env['METRICS_PORT']}/metrics")
+            assert runs.total("taskmanager_jobs_total", task="reminders.send", outcome="succeeded") >= 1
             seconds, exit_code = container.stop(grace_seconds=40)
             assert exit_code == 0, container.logs()
             assert seconds < 30

@@ -16,7 +16,8 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from taskmanager.reminders.jobs import SEND_REMINDER, send_reminder
 from taskmanager.reminders.models import Reminder
 from tests.mail import message_parts, smtp_server
-from tests.processes import free_port, worker_env, worker_process
+from tests.metrics.scraping import scrape
+from tests.processes import free_port, metrics_port_env, metrics_url, worker_env, worker_process
 from tests.reminders.helpers import reminder_due_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,10 +77,12 @@ def test_two_workers_and_duplicate_jobs_send_one_email(fast_worker_env, tmp_path
     for _ in range(3):
         send_reminder.defer(reminder_id=str(reminder["id"]), fire_at=reminder["fire_at"].isoformat())
     with smtp_server() as smtp:
-        env = fast_worker_env(EMAIL_URL=smtp.url)
+        envs = [
+            fast_worker_env(EMAIL_URL=smtp.url, **metrics_port_env(tmp_path / f"metrics-{n}")) for n in (1, 2)
+        ]
         with (
-            worker_process(env, tmp_path / "first.log"),
-            worker_process(env, tmp_path / "second.log"),
+            worker_process(envs[0], tmp_path / "first.log"),
+            worker_process(envs[1], tmp_path / "second.log"),
         ):
             smtp.wait_for_messages(1, timeout=30)
             _wait_for(
@@ -87,6 +90,12 @@ def test_two_workers_and_duplicate_jobs_send_one_email(fast_worker_env, tmp_path
                 timeout=30,
                 what="every job finished",
             )
+            scrapes = [scrape(metrics_url(env)) for env in envs]
+        # Each worker's endpoint counts its own runs: four in all, each timed.
+        jobs = {"task": SEND_REMINDER}
+        assert sum(s.total("taskmanager_jobs_total", **jobs, outcome="succeeded") for s in scrapes) == 4
+        assert sum(s.total("taskmanager_jobs_total", **jobs, outcome="raised") for s in scrapes) == 0
+        assert sum(s.total("taskmanager_job_duration_seconds_count", **jobs) for s in scrapes) == 4
         assert len(smtp.messages) == 1
         assert ProcrastinateJob.objects.filter(task_name=SEND_REMINDER, status="succeeded").count() == 4
         assert _sent_at(reminder) is not None
@@ -124,7 +133,7 @@ def test_a_failing_job_is_retried_then_listed_as_failed(fast_worker_env, tmp_pat
     reminder = reminder_due_in(1)
     with (
         smtp_server(refuse=True) as smtp,
-        worker_process(fast_worker_env(EMAIL_URL=smtp.url), tmp_path / "w.log"),
+        worker_process(env := fast_worker_env(EMAIL_URL=smtp.url, **metrics_port_env()), tmp_path / "w.log"),
     ):
         # The first run and two retries (TASKMANAGER_JOB_RETRIES=2), a second or two apart.
         smtp.wait_for_attempts(3, timeout=40)
@@ -135,6 +144,10 @@ def test_a_failing_job_is_retried_then_listed_as_failed(fast_worker_env, tmp_pat
         )
         time.sleep(1.5)
         assert smtp.attempts == 3
+        # Without PROMETHEUS_MULTIPROC_DIR the worker's endpoint serves its memory's counts.
+        runs = scrape(metrics_url(env))
+        assert runs.total("taskmanager_jobs_total", task=SEND_REMINDER, outcome="raised") == 3
+        assert runs.total("taskmanager_jobs_total", task=SEND_REMINDER, outcome="succeeded") == 0
     assert job.attempts >= 2
     assert _sent_at(reminder) is None
     out = StringIO()

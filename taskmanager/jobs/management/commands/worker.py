@@ -15,6 +15,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--bind", default=os.environ.get("SERVER_BIND", "0.0.0.0"))  # noqa: S104 (a pod serves its IP)
+        # As the servers' (deploy/serve.py): the Prometheus endpoint, 0 turns it off.
+        parser.add_argument("--metrics-port", type=int, default=int(os.environ.get("METRICS_PORT", "9100")))
 
-    def handle(self, *args, port, bind, **options):
-        sys.exit(worker_run(bind, port))
+    def handle(self, *args, port, bind, metrics_port, **options):
+        sys.exit(worker_run(bind, port, metrics_port))
