@@ -11,6 +11,7 @@ from io import StringIO
 import httpx
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from taskmanager.reminders.jobs import SEND_REMINDER, send_reminder
@@ -57,6 +58,26 @@ def test_health_answers_and_sigterm_exits_zero(fast_worker_env, tmp_path):
         started = time.monotonic()
         assert worker.stop(timeout=15) == 0, _log(log)
         assert time.monotonic() - started < 10
+
+
+def _connections_to_this_database() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_readiness_probes_leave_no_connection_behind(fast_worker_env, tmp_path):
+    # Each probe is answered in a thread of its own: one that kept its
+    # persistent connection would add one on the server per probe.
+    with worker_process(fast_worker_env(DB_CONN_MAX_AGE="60"), tmp_path / "worker.log") as worker:
+        httpx.get(f"{worker.url}/readyz", timeout=5)
+        before = _connections_to_this_database()
+        for _ in range(15):
+            assert httpx.get(f"{worker.url}/readyz", timeout=5).status_code == 200
+        assert _connections_to_this_database() == before
 
 
 def test_without_its_database_it_is_alive_but_not_ready(tmp_path):
