@@ -119,7 +119,9 @@ def start_metrics_endpoint(port: int, address: str, directory: str) -> None:
 def main(argv: list[str]) -> None:
     target = argv[1] if len(argv) > 1 else DEFAULT_APP
     sys.path.insert(0, str(ROOT))
-    metrics_port = _int("METRICS_PORT", 9100)
+    from taskmanager.metrics import DEFAULT_PORT
+
+    metrics_port = _int("METRICS_PORT", DEFAULT_PORT)
     directory = metrics_directory(serving=metrics_port != 0)
     # Import the application once here, before the workers fork: a bad
     # setting (an unknown role, no SECRET_KEY) stops the server with one

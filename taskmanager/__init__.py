@@ -1,3 +1,3 @@
-"""taskmanager: a multi-user task manager; one codebase, two roles (api, ui)."""
+"""taskmanager: a multi-user task manager; one codebase, three roles (api, ui, worker)."""
 
 __version__ = "0.1.0"

@@ -69,21 +69,20 @@ def metrics_endpoint_start(port: int, address: str):
     directory's files, read as the servers' endpoint reads them; without it,
     in this process's memory.
     """
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-        return serve(port, address, directory)
-    from taskmanager.metrics.registry import METRICS
+    from taskmanager.metrics.registry import METRICS  # importing it makes the directory
 
-    server, _thread = start_http_server(port, addr=address, registry=METRICS)
-    logger.info("Serving metrics at http://%s:%s/metrics", address, port)
-    return server
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return serve(port, address, directory) if directory else _serve_registry(port, address, METRICS)
 
 
 def serve(port: int, address: str, directory: str):
     """Start the metrics endpoint on a daemon thread; returns the HTTP server."""
     registry = CollectorRegistry()
     registry.register(PodCollector(directory))
+    return _serve_registry(port, address, registry)
+
+
+def _serve_registry(port: int, address: str, registry):
     server, _thread = start_http_server(port, addr=address, registry=registry)
     logger.info("Serving metrics at http://%s:%s/metrics", address, port)
     return server

@@ -91,7 +91,6 @@ API_CIRCUIT_STATE = Gauge(
 )
 
 # --- the worker's jobs (jobs/measured.py) ---------------------------------------
-JOB_OUTCOMES = ("succeeded", "raised")
 # Seconds; from a no-op run (a reminder already sent) to an SMTP server at EMAIL_TIMEOUT and beyond.
 JOB_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 JOBS = Counter(

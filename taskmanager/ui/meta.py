@@ -1,8 +1,9 @@
 """What the UI learns from the API instead of copying it: GET /api/v1/meta/.
 
 Whether sign-up is open, the vocabularies (priorities, colours, roles,
-orderings, what a repeating task counts from) and the field limits are the API's facts. The UI asks once and
-keeps the answer per process for ``TASKMANAGER_META_TTL`` seconds, so a page
+orderings, what a repeating task counts from) and the field limits are the
+API's facts. The UI asks once and keeps the answer per process for
+``TASKMANAGER_META_TTL`` seconds, so a page
 normally costs no extra round trip and a changed API setting shows up within
 that time. When the API cannot be reached the call raises ``ApiUnavailable``
 like any other, and the user gets the 503 page.

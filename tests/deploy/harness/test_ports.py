@@ -20,7 +20,7 @@ def _time_wait_states(port: int) -> int:
     with open("/proc/net/tcp") as table:
         next(table)
         for line in table:
-            local, state = line.split()[1], line.split()[3]
+            _slot, local, _remote, state = line.split()[:4]
             if int(local.split(":")[1], 16) == port and state == "06":
                 count += 1
     return count
