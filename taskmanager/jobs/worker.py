@@ -24,7 +24,7 @@ import signal
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 from procrastinate.contrib.django import app
 from procrastinate.worker import Worker
 
@@ -39,6 +39,12 @@ READINESS_WAIT_SECONDS = 2.0
 # procrastinate cannot interrupt a synchronous job, so after the grace period
 # (and this margin for its own abort) the process leaves without it.
 ABANDON_MARGIN_SECONDS = 2.0
+# The most database connections one worker process holds (the connection
+# budget, docs/KUBERNETES.md): procrastinate's pool (psycopg_pool's default,
+# 4) and its LISTEN connection, plus one Django connection for the running job
+# (concurrency 1) and one for a readiness probe in flight; each job and probe
+# closes its own when it ends (tests/jobs/test_worker.py counts them).
+WORKER_CONNECTIONS = 4 + 1 + 1 + 1
 
 
 def worker_run(bind: str, port: int, metrics_port: int = 0) -> int:
@@ -152,7 +158,8 @@ def _readiness() -> tuple[bool, dict]:
     try:
         return readiness()
     finally:
-        close_old_connections()
+        # Run on any of the executor's threads: a connection left open would stay with it.
+        connections.close_all()
 
 
 async def _recover_periodically() -> None:

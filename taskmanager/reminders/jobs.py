@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from procrastinate.contrib.django import app
 
 from taskmanager.jobs.measured import measured
@@ -21,4 +21,7 @@ def send_reminder(reminder_id: str, fire_at: str) -> str:
     try:
         return reminder_send(reminder_id=reminder_id, fire_at=datetime.fromisoformat(fire_at))
     finally:
-        close_old_connections()
+        # Each job may run on another thread of the executor, and a thread's
+        # persistent connection outlives its job: closed here, a worker holds
+        # at most one Django connection per running job (the connection budget).
+        connections.close_all()

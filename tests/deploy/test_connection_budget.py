@@ -1,5 +1,5 @@
-"""PostgreSQL's max_connections covers every connection the API can hold at
-once, computed from each rendering's own manifests:
+"""PostgreSQL's max_connections covers every connection the API and the
+worker can hold at once, computed from each rendering's own manifests:
 
     API pods at once   the API autoscaler's maxReplicas
                        + the rollout's maxSurge (a new pod starts before an old one goes)
@@ -9,7 +9,11 @@ once, computed from each rendering's own manifests:
                        connections (DB_CONN_MAX_AGE > 0) every request thread
                        keeps one per database it has used; the read replica's
                        alias connects to the standbys, which have the same limit
-    needed             pods x per pod + OTHER_SESSIONS + superuser_reserved_connections
+    worker pods        the worker's replicas + its rollout's maxSurge
+    per worker pod     WORKER_CONNECTIONS (taskmanager/jobs/worker.py: the job
+                       queue's pool and LISTEN, the running job, a probe)
+    needed             pods x per pod + worker pods x per worker pod
+                       + OTHER_SESSIONS + superuser_reserved_connections
 
 The init steps (wait-for-database, migrate, ensure-admin) use one connection
 at a time before their pod serves, so they stay within that pod's share.
@@ -22,8 +26,9 @@ import re
 
 import pytest
 
+from taskmanager.jobs.worker import WORKER_CONNECTIONS
 from tests.deploy.manifests import RENDERINGS, ROOT, container_environment, pod_spec, rendering_database
-from tests.deploy.test_policies import API
+from tests.deploy.test_policies import API, WORKER
 
 # One old pod may still hold its connections while its replacement serves:
 # it pauses 5 s before stopping (preStop) and then drains, while a new pod
@@ -61,13 +66,20 @@ def budget(rendering) -> dict[str, int]:
     pods = autoscaler["maxReplicas"] + surge + DRAINING_PODS
     per_pod = int(environment["SERVER_WORKERS"]) * int(environment["SERVER_THREADS"])
     reserved = int(settings["superuser_reserved_connections"])
+    worker = rendering.workload(WORKER)["spec"]
+    worker_surge = worker["strategy"]["rollingUpdate"]["maxSurge"]
+    assert isinstance(worker_surge, int), "a percentage would make the count depend on the replica count"
+    worker_pods = worker["replicas"] + worker_surge
+    workers = worker_pods * WORKER_CONNECTIONS
     return {
         "max_replicas": autoscaler["maxReplicas"],
         "pods": pods,
         "per_pod": per_pod,
         "api": pods * per_pod,
+        "worker_pods": worker_pods,
+        "workers": workers,
         "reserved": reserved,
-        "needed": pods * per_pod + OTHER_SESSIONS + reserved,
+        "needed": pods * per_pod + workers + OTHER_SESSIONS + reserved,
         "max_connections": int(settings["max_connections"]),
         "persistent": int(environment.get("DB_CONN_MAX_AGE", "60")) > 0,
     }
@@ -78,8 +90,9 @@ def test_max_connections_covers_every_api_thread_at_the_autoscalers_maximum(rend
     numbers = budget(renderings[name])
     assert numbers["persistent"], "the budget assumes one connection per thread; check it again without"
     assert numbers["max_connections"] >= numbers["needed"], numbers
-    # ...and the API's share alone stays below what non-superusers may open.
-    assert numbers["api"] + OTHER_SESSIONS <= numbers["max_connections"] - numbers["reserved"]
+    # ...and the roles' share stays below what non-superusers may open.
+    roles = numbers["api"] + numbers["workers"]
+    assert roles + OTHER_SESSIONS <= numbers["max_connections"] - numbers["reserved"]
 
 
 @pytest.mark.parametrize("name", WITH_A_DATABASE)
@@ -116,6 +129,8 @@ def test_the_documented_budget_is_the_manifests(renderings, overlay):
     assert cell("API pods at once")[-1] == numbers["pods"]
     assert cell("connections per pod")[-1] == numbers["per_pod"]
     assert cell("the API at most")[-1] == numbers["api"]
+    assert cell("worker pods at once")[-1] == numbers["worker_pods"]
+    assert cell("the workers at most")[-1] == numbers["workers"]
     assert cell("other sessions")[-1] == OTHER_SESSIONS
     assert cell("`superuser_reserved_connections`")[-1] == numbers["reserved"]
     assert cell("needed")[-1] == numbers["needed"]

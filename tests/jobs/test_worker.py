@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from procrastinate.contrib.django.models import ProcrastinateJob
 
+from taskmanager.jobs.worker import WORKER_CONNECTIONS
 from taskmanager.reminders.jobs import SEND_REMINDER, send_reminder
 from taskmanager.reminders.models import Reminder
 from tests.mail import message_parts, smtp_server
@@ -78,6 +79,28 @@ def test_readiness_probes_leave_no_connection_behind(fast_worker_env, tmp_path):
         for _ in range(15):
             assert httpx.get(f"{worker.url}/readyz", timeout=5).status_code == 200
         assert _connections_to_this_database() == before
+
+
+def test_jobs_leave_no_connection_behind(fast_worker_env, tmp_path):
+    # Jobs run on whichever executor thread is free; a thread that kept its
+    # persistent connection would hold it after the job, outside the budget
+    # (tests/deploy/test_connection_budget.py counts WORKER_CONNECTIONS).
+    log = tmp_path / "worker.log"
+    with smtp_server() as smtp:
+        env = fast_worker_env(EMAIL_URL=smtp.url, DB_CONN_MAX_AGE="60")
+        with worker_process(env, log) as worker:
+            httpx.get(f"{worker.url}/readyz", timeout=5)
+            at_rest = _connections_to_this_database()
+            for n in range(5):
+                reminder_due_in(1, username=f"user{n}")
+            smtp.wait_for_messages(5, timeout=30)
+            _wait_for(
+                lambda: not ProcrastinateJob.objects.filter(status__in=["todo", "doing"]).exists(),
+                timeout=30,
+                what="every job finished",
+            )
+            assert _connections_to_this_database() == at_rest, _log(log)
+            assert at_rest < WORKER_CONNECTIONS
 
 
 def test_without_its_database_it_is_alive_but_not_ready(tmp_path):
