@@ -244,6 +244,7 @@ if ROLE_PROFILE.has_database:
             "rest_framework.renderers.BrowsableAPIRenderer",
         ],
         "DEFAULT_PARSER_CLASSES": ["taskmanager.api.parsers.BoundedJSONParser"],
+        "DEFAULT_CONTENT_NEGOTIATION_CLASS": "taskmanager.api.negotiation.RememberingContentNegotiation",
         "DEFAULT_PAGINATION_CLASS": "taskmanager.api.pagination.TaskPagination",
         "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
         "DEFAULT_SCHEMA_CLASS": "taskmanager.api.schema.ApiAutoSchema",
