@@ -9,7 +9,8 @@ worker can hold at once, computed from each rendering's own manifests:
                        connections (DB_CONN_MAX_AGE > 0) every request thread
                        keeps one per database it has used; the read replica's
                        alias connects to the standbys, which have the same limit
-    worker pods        the worker's replicas + its rollout's maxSurge
+    worker pods        the worker's replicas + its rollout's maxSurge + one
+                       old pod still finishing its job (DRAINING_PODS)
     per worker pod     WORKER_CONNECTIONS (taskmanager/jobs/worker.py: the job
                        queue's pool and LISTEN, the running job, a probe)
     needed             pods x per pod + worker pods x per worker pod
@@ -69,7 +70,7 @@ def budget(rendering) -> dict[str, int]:
     worker = rendering.workload(WORKER)["spec"]
     worker_surge = worker["strategy"]["rollingUpdate"]["maxSurge"]
     assert isinstance(worker_surge, int), "a percentage would make the count depend on the replica count"
-    worker_pods = worker["replicas"] + worker_surge
+    worker_pods = worker["replicas"] + worker_surge + DRAINING_PODS
     workers = worker_pods * WORKER_CONNECTIONS
     return {
         "max_replicas": autoscaler["maxReplicas"],
