@@ -1,10 +1,10 @@
 """Content negotiation that remembers its answers for the Accept headers clients repeat.
 
 DRF parses the Accept header and matches it against every renderer on each
-request: about a tenth of a millisecond of CPU, 8% of a task's detail
-(docs/PERFORMANCE.md). Its answer depends only on the header, the format asked
-for (suffix or ``?format=``) and the renderers' classes, and clients send the
-same few headers again and again; so the answer is kept per process, as the
+request: 35-41 us of CPU, about 2% of a task's detail (docs/PERFORMANCE.md).
+Its answer depends only on the header, the format asked for (suffix or
+``?format=``) and the renderers' classes, and clients send the same few
+headers again and again; so the answer is kept per process, as the
 renderer's position and the media type. Only short headers are kept, and only
 so many, so what a client sends cannot grow the process; the rest, and every
 refusal (406, an unknown format's 404), are negotiated by DRF each time.

@@ -19,10 +19,9 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from django.db import connections
-
 from taskmanager.health.checks import readiness
 from taskmanager.health.middleware import LIVENESS_PATH, READINESS_PATH
+from taskmanager.jobs.threads import thread_connections_closed
 
 logger = logging.getLogger(__name__)
 
@@ -59,13 +58,8 @@ class _HealthHandler(BaseHTTPRequestHandler):
             ok, checks = self.liveness.state()
             self._answer(ok, {"status": "ok" if ok else "unavailable", "checks": checks})
         elif path == READINESS_PATH:
-            try:
+            with thread_connections_closed():
                 ok, checks = readiness()
-            finally:
-                # Each probe gets a thread of its own, which dies after it; a
-                # persistent connection (DB_CONN_MAX_AGE) left open in it would
-                # stay open on the server, one more with every probe.
-                connections.close_all()
             self._answer(ok, {"status": "ok" if ok else "unavailable", "checks": checks})
         else:
             self._send(HTTPStatus.NOT_FOUND, _error(HTTPStatus.NOT_FOUND, "not_found", "Not found."))

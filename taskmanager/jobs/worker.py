@@ -24,13 +24,13 @@ import signal
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connections
 from procrastinate.contrib.django import app
 from procrastinate.worker import Worker
 
 from taskmanager.health.checks import readiness
 from taskmanager.jobs.health import WorkerLiveness, health_server_start
 from taskmanager.jobs.recovery import stalled_jobs_retry
+from taskmanager.jobs.threads import thread_connections_closed
 from taskmanager.metrics.exporter import metrics_endpoint_start
 
 logger = logging.getLogger(__name__)
@@ -155,11 +155,8 @@ async def _ready_or_stopped(stop_requested: asyncio.Event) -> bool:
 
 
 def _readiness() -> tuple[bool, dict]:
-    try:
+    with thread_connections_closed():
         return readiness()
-    finally:
-        # Run on any of the executor's threads: a connection left open would stay with it.
-        connections.close_all()
 
 
 async def _recover_periodically() -> None:

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from django.db import close_old_connections, connections
 from procrastinate.contrib.django import app
 
 from taskmanager.jobs.measured import measured
 from taskmanager.jobs.retry import job_retry_strategy
+from taskmanager.jobs.threads import thread_connections_closed
 from taskmanager.reminders.sending import reminder_send
 
 SEND_REMINDER = "reminders.send"
@@ -16,12 +16,5 @@ SEND_REMINDER = "reminders.send"
 @measured(SEND_REMINDER)
 def send_reminder(reminder_id: str, fire_at: str) -> str:
     """Deferred by services.py for the instant ``fire_at`` (ISO 8601), in the transaction that set it."""
-    # Jobs run in worker threads, outside any request cycle that would tidy connections.
-    close_old_connections()
-    try:
+    with thread_connections_closed():
         return reminder_send(reminder_id=reminder_id, fire_at=datetime.fromisoformat(fire_at))
-    finally:
-        # Each job may run on another thread of the executor, and a thread's
-        # persistent connection outlives its job: closed here, a worker holds
-        # at most one Django connection per running job (the connection budget).
-        connections.close_all()
