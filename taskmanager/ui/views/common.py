@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from taskmanager.ui.directory import Directory, directory_for
+from taskmanager.ui.fragments import render_fragment
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,13 @@ def sidebar_for(directory: Directory, path: str) -> Sidebar:
 def render_page(request, template: str, context: dict | None = None, *, status: int = 200):
     """A logged-in page: its own context plus the sidebar (one GET /projects/ per request)."""
     directory = directory_for(request)
-    context = {"sidebar": sidebar_for(directory, request.path), "directory": directory, **(context or {})}
+    sidebar = sidebar_for(directory, request.path)
+    context = {
+        "sidebar": sidebar,
+        "sidebar_html": render_fragment("ui/sidebar.html", sidebar=sidebar),
+        "directory": directory,
+        **(context or {}),
+    }
     return render(request, template, context, status=status)
 
 

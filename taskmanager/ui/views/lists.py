@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from taskmanager.ui.directory import Directory, Project, directory_for
+from taskmanager.ui.fragments import render_fragment
 from taskmanager.ui.list_query import STATUSES, ListChoices, TaskListQuery
 from taskmanager.ui.meta import facts_for
 from taskmanager.ui.records import Page, Task
@@ -115,13 +116,20 @@ def _list_page(request, scope: Scope):
         "stats": listing["facets"]["stats"],
         "tags": listing["facets"]["tags"],
         "query": query,
-        "statuses": STATUSES,
-        "priority_filters": choices.priority_filters,
+        "list_filters_html": render_fragment(
+            "ui/list_filters.html",
+            request=request,
+            scope=scope,
+            query=query,
+            tags=listing["facets"]["tags"],
+            statuses=STATUSES,
+            priority_filters=choices.priority_filters,
+            sorts=choices.sorts,
+            page_sizes=choices.page_sizes,
+            search_max_length=choices.search_max_length,
+        ),
         "priorities": choices.priorities,
         "facts": facts_for(request),
-        "sorts": choices.sorts,
-        "page_sizes": choices.page_sizes,
-        "search_max_length": choices.search_max_length,
         "here": here,
     }
     return render_page(request, "ui/task_list.html", context)
