@@ -124,11 +124,12 @@ def load_before_fork(target: str) -> None:
     10,000-task database, the API's 117,000 after its import and warm-up made
     each of those collections a 40-47 ms pause (5 in 1,500 lists of 100),
     during which every thread of the worker waits. Frozen before the fork,
-    the imported objects are never walked again (full collections 3-8 ms;
-    served at 10,000 tasks, the open-loop p99 of the list of 100 at 110/s
-    went from 49-54 to 17-19 ms), and the workers keep sharing those pages
-    instead of copying them when a collection writes to the objects'
-    headers. They live as long as the process anyway.
+    the imported objects are never walked again (full collections up to 8
+    ms; served at 10,000 tasks, the open-loop p99 of the list of 100 at
+    110/s went from 49-54 to 17-19 ms), and no collection writes to their
+    headers, which would copy the memory pages the workers share with this
+    process (the use Python documents for gc.freeze). They live as long as
+    the process anyway.
     """
     module_name, _, attribute = target.partition(":")
     getattr(__import__(module_name, fromlist=[attribute]), attribute)
