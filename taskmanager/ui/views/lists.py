@@ -114,7 +114,6 @@ def _list_page(request, scope: Scope):
         "default_project": directory.inbox,
         "page": page,
         "stats": listing["facets"]["stats"],
-        "tags": listing["facets"]["tags"],
         "query": query,
         "list_filters_html": render_fragment(
             "ui/list_filters.html",
