@@ -10,7 +10,7 @@ from deploy.harness.databases import scratch_database
 from tests.prerequisites import unavailable
 from tests.settings import POSTGRES_URL
 
-__all__ = ["django_database_url", "new_scratch_database", "scratch_database"]
+__all__ = ["django_database_url", "new_scratch_database", "prepared_statements", "scratch_database"]
 
 
 @contextmanager
@@ -31,3 +31,12 @@ def django_database_url(alias: str = "default") -> str:
     database = connections[alias].settings_dict
     credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
     return f"postgres://{credentials}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
+
+
+def prepared_statements() -> list[str]:
+    """The statements PostgreSQL holds prepared for this thread's Django connection (its session's)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]

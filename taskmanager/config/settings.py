@@ -126,11 +126,20 @@ if ROLE_PROFILE.has_database:
         database["CONN_HEALTH_CHECKS"] = True
         if database["ENGINE"] == "django.db.backends.postgresql":
             # Django's backend with a health check that needs no round trip
-            # while the connection is sound (config/postgresql/base.py).
+            # while the connection is sound, and cursors that can prepare (config/postgresql/base.py).
             database["ENGINE"] = "taskmanager.config.postgresql"
             database.setdefault("OPTIONS", {}).setdefault(
                 "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
             )
+    # Runs of one compiled statement on a connection before psycopg prepares it
+    # (psycopg's default, 5); empty: never, for a pooler in transaction mode
+    # that cannot keep prepared statements. Set on the backend's connections
+    # (config/postgresql/base.py), not in OPTIONS: the job queue's own pool
+    # takes OPTIONS, and keeps Django's default of never preparing.
+    _threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip()
+    if _threshold and not _threshold.isdigit():
+        raise ImproperlyConfigured("DB_PREPARE_THRESHOLD: a number of runs (0 or more), or empty for never.")
+    DATABASE_PREPARE_THRESHOLD = int(_threshold) if _threshold else None
     # migrate_with_lock: how long one migration statement may wait for a table
     # lock (seconds; every query on that table queues behind the waiting
     # statement meanwhile), how many times to try, and the pause between tries.

@@ -174,7 +174,7 @@ class CompiledQuery:
             for position in positions:
                 params[position] = values[name]
         connection = connections[router.db_for_read(compiled.model)]
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(sql, (*params, *extra))
             rows = cursor.fetchall()
         if compiled.converters:
@@ -230,6 +230,15 @@ class CompiledQuery:
         if counting:
             sql = f"SELECT COUNT(*) FROM ({sql}) AS counted"  # noqa: S608 (the ORM's own SQL)
         return queryset, compiler, sql, list(params)
+
+
+def statement_cursor(connection):
+    """A cursor for a compiled statement: one PostgreSQL can keep prepared (config/postgresql/base.py).
+
+    Other backends (SQLite, which serves only the lint's migration check) give their own cursor.
+    """
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared is not None else connection.cursor()
 
 
 def _same(param, marker) -> bool:

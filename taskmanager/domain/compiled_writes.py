@@ -20,6 +20,8 @@ from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.constants import OnConflict
 from django.db.models.sql import DeleteQuery, InsertQuery, UpdateQuery
 
+from taskmanager.domain.compiled import statement_cursor
+
 
 class Param(Expression):
     """A value given at each run of a compiled statement, called ``name``; ``field`` prepares it.
@@ -79,7 +81,7 @@ class CompiledWrite:
             param.prepared(given[param.name], connection) if isinstance(param, Param) else param
             for param in params
         ]
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(sql, sent)
             return cursor.rowcount
 
@@ -134,7 +136,7 @@ class CompiledInsert:
             objects = [self._model(**row) for row in rows]
             self._model._default_manager.bulk_create(objects, ignore_conflicts=True)
             return
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(compiled, arrays)
 
     def _compile(self, rows: list[dict], arrays: list, connection) -> str | bool:

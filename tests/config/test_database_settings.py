@@ -9,6 +9,8 @@ given as NAME_FILE, which names the file and wins over NAME.
 import json
 from urllib.parse import urlparse
 
+import pytest
+
 from tests.databases import new_scratch_database
 from tests.processes import TEST_SECRET_KEY, clean_env, manage
 
@@ -101,3 +103,18 @@ def test_the_api_connects_through_a_url_file(tmp_path):
         result = manage("shell", "--no-imports", "-c", script, env=env)
         assert result.returncode == 0, result.stderr
         assert result.stdout.split() == [urlparse(url).path.lstrip("/")]
+
+
+@pytest.mark.parametrize(("given", "threshold"), [(None, 5), ("0", 0), ("12", 12), ("", None)])
+def test_the_prepare_threshold_is_psycopg_s_default_a_number_or_never(given, threshold):
+    variables = {} if given is None else {"DB_PREPARE_THRESHOLD": given}
+    env = clean_env(TASKMANAGER_ROLE="api", SECRET_KEY=TEST_SECRET_KEY, DATABASE_URL=PRIMARY, **variables)
+    show = "from django.conf import settings\nprint(repr(settings.DATABASE_PREPARE_THRESHOLD))\n"
+    result = manage("shell", "--no-imports", "-c", show, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == repr(threshold)
+
+
+def test_a_prepare_threshold_that_is_not_a_count_is_refused():
+    stderr = _refused(DATABASE_URL=PRIMARY, DB_PREPARE_THRESHOLD="often")
+    assert "DB_PREPARE_THRESHOLD: a number of runs (0 or more), or empty for never." in stderr

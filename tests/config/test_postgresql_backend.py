@@ -1,14 +1,19 @@
 """The database backend's health check: no round trip while the connection is sound, a new
-connection once PostgreSQL has closed the old one (as after a restart)."""
+connection once PostgreSQL has closed the old one (as after a restart). Its prepared cursors:
+statements PostgreSQL keeps parsed and planned once they repeat, shown with their values when
+captured, never prepared without a threshold."""
 
 import time
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 from django.db.backends.postgresql import base as django_postgresql
+from django.test.utils import CaptureQueriesContext
 
 from taskmanager.config.postgresql import base as postgresql
+from tests.databases import prepared_statements
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,22 +57,86 @@ def test_a_connection_inside_a_transaction_is_checked_by_the_server(server_check
     assert server_checks == ["default"]
 
 
-def test_a_terminated_connection_is_replaced_before_the_next_query(server_checks):
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
+def _backend_pid(make_cursor) -> int:
+    with make_cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        (old_pid,) = cursor.fetchone()
+        (pid,) = cursor.fetchone()
+    return pid
+
+
+def _terminate_the_connection_s_backend() -> int:
+    """Ends this connection's server process from another connection, as a restart would; its pid."""
+    old_pid = _backend_pid(connection.cursor)
     params = {k: v for k, v in connection.get_connection_params().items() if k != "cursor_factory"}
     with psycopg.connect(**params, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (old_pid,))
     deadline = time.monotonic() + 5
     while not postgresql._has_input(connection.connection.fileno()) and time.monotonic() < deadline:
         time.sleep(0.05)
+    return old_pid
+
+
+def test_a_terminated_connection_is_replaced_before_the_next_query(server_checks):
+    old_pid = _terminate_the_connection_s_backend()
 
     assert not connection.is_usable()
     _new_request()
-    with connection.cursor() as cursor:  # no error: the health check opened a new connection
-        cursor.execute("SELECT pg_backend_pid()")
-        (new_pid,) = cursor.fetchone()
+    new_pid = _backend_pid(connection.cursor)  # no error: the health check opened a new connection
     assert new_pid != old_pid
     assert server_checks  # what was waiting on the socket went to Django's own check
+
+
+def _run_repeatedly(make_cursor, sql: str, times: int) -> None:
+    for run in range(times):
+        with make_cursor() as cursor:
+            cursor.execute(sql, [run])
+            assert cursor.fetchone() == (run + 1,)
+
+
+def test_a_prepared_cursor_prepares_a_statement_once_it_repeats_past_the_threshold():
+    connection.ensure_connection()
+    threshold = settings.DATABASE_PREPARE_THRESHOLD
+    assert connection.connection.prepare_threshold == threshold == 5
+    sql = "SELECT %s::int + 1 AS repeated_marker"
+
+    _run_repeatedly(connection.prepared_cursor, sql, threshold)
+    assert not any("repeated_marker" in statement for statement in prepared_statements())
+    _run_repeatedly(connection.prepared_cursor, sql, 1)
+    assert [s for s in prepared_statements() if "repeated_marker" in s] == [
+        "SELECT $1::int + 1 AS repeated_marker"
+    ]
+
+
+def test_django_s_own_cursors_never_prepare():
+    _run_repeatedly(connection.cursor, "SELECT %s::int + 1 AS client_bound_marker", 20)
+    assert not any("client_bound_marker" in statement for statement in prepared_statements())
+
+
+def test_without_a_threshold_nothing_is_prepared(settings):
+    settings.DATABASE_PREPARE_THRESHOLD = None
+    connection.close()  # the next connection takes the setting
+    try:
+        _run_repeatedly(connection.prepared_cursor, "SELECT %s::int + 1 AS never_marker", 20)
+        assert connection.connection.prepare_threshold is None
+        assert not any("never_marker" in statement for statement in prepared_statements())
+    finally:
+        connection.close()
+
+
+def test_captured_statements_show_their_values_as_django_s_cursors_do():
+    sql = "SELECT %s::int + 1, %s::text AS shown"
+    with CaptureQueriesContext(connection) as captured:
+        with connection.prepared_cursor() as cursor:
+            cursor.execute(sql, [40, "it's"])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [40, "it's"])
+    server_bound, client_bound = (query["sql"] for query in captured.captured_queries)
+    assert server_bound == client_bound == "SELECT 40::int + 1, 'it''s'::text AS shown"
+
+
+def test_a_terminated_connection_is_replaced_before_a_prepared_statement():
+    old_pid = _terminate_the_connection_s_backend()
+
+    _new_request()
+    assert _backend_pid(connection.prepared_cursor) != old_pid
+    assert connection.connection.prepare_threshold == settings.DATABASE_PREPARE_THRESHOLD

@@ -3,11 +3,13 @@
 import uuid
 
 import pytest
+from django.conf import settings
 from django.db.models import F
 
 from taskmanager.domain import compiled
 from taskmanager.domain.compiled import INT, TEXT, UUID_LIST, CompiledQuery
 from taskmanager.tasks.models import Task
+from tests.databases import prepared_statements
 from tests.factories import TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +96,14 @@ def test_the_least_recently_used_shapes_are_dropped(monkeypatch):
         query.rows(shape, project_ids=[uuid.uuid4()])
 
     assert [key for key, _counting in query._shapes] == ["b", "c"]
+
+
+def test_a_repeated_shape_runs_as_a_statement_postgresql_keeps_prepared():
+    task = TaskFactory(title="kept")
+    query = CompiledQuery(_titles_in, project_ids=UUID_LIST)
+
+    for _ in range(settings.DATABASE_PREPARE_THRESHOLD + 1):
+        assert query.rows("all", project_ids=[task.project_id]) == [{"title": "kept"}]
+
+    sql = query.uncompiled(project_ids=[task.project_id]).query.sql_with_params()[0]
+    assert sql.replace("%s", "$1") in prepared_statements()

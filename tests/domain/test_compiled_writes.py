@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from taskmanager.domain import compiled_writes
 from taskmanager.domain.compiled_writes import CompiledInsert, CompiledWrite, Param, saved_columns
 from taskmanager.tasks.models import Tag, Task
+from tests.databases import prepared_statements
 from tests.factories import ProjectFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +132,17 @@ def test_an_insert_the_orm_writes_otherwise_goes_through_bulk_create(monkeypatch
 def _values_form(query, fields, objs, raw=False):
     # One row only: the ORM writes VALUES (...), whose parameters are not one array per column.
     query.fields, query.objs, query.raw = fields, objs[:1], raw
+
+
+def test_a_repeated_write_runs_as_a_statement_postgresql_keeps_prepared():
+    task = TaskFactory(title="before")
+    update = CompiledWrite(_one_task, version=F("version") + 1)
+
+    runs = settings.DATABASE_PREPARE_THRESHOLD + 1
+    for run in range(runs):
+        assert update.update({"title": f"run {run}"}, id=task.id) == 1
+
+    version = task.version
+    task.refresh_from_db()
+    assert (task.title, task.version) == (f"run {runs - 1}", version + runs)
+    assert any(s.startswith('UPDATE "tasks_task" SET "title" = $1') for s in prepared_statements())
