@@ -1,15 +1,19 @@
 """The database backend's health check: no round trip while the connection is sound, a new
 connection once PostgreSQL has closed the old one (as after a restart). Its prepared cursors:
 statements PostgreSQL keeps parsed and planned once they repeat, shown with their values when
-captured, never prepared without a threshold."""
+captured, never prepared without a threshold. Its timestamps: read by psycopg's own loader, as
+Django's reads them."""
 
 import time
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection, connections
 from django.db.backends.postgresql import base as django_postgresql
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from taskmanager.config.postgresql import base as postgresql
@@ -140,3 +144,47 @@ def test_a_terminated_connection_is_replaced_before_a_prepared_statement():
     _new_request()
     assert _backend_pid(connection.prepared_cursor) != old_pid
     assert connection.connection.prepare_threshold == settings.DATABASE_PREPARE_THRESHOLD
+
+
+TIMESTAMPS = [
+    "2026-12-07 13:59:03.07514+00",
+    "1970-01-01 00:00:00+00",
+    "2026-03-29 01:30:00+02",
+    "0001-01-01 00:00:00+00",
+    "9999-12-31 23:59:59.999999+00",
+    "2000-02-29 12:00:00.5-05:30",
+]
+READ_TIMESTAMPS = "SELECT " + ", ".join(["%s::timestamptz"] * len(TIMESTAMPS))
+
+
+def _read_timestamps(make_cursor, *, django_s_loader: bool = False) -> tuple:
+    with make_cursor() as cursor:
+        if django_s_loader:
+            register_tzloader(connection.timezone, cursor.cursor)
+        cursor.execute(READ_TIMESTAMPS, TIMESTAMPS)
+        return cursor.fetchone()
+
+
+def test_timestamps_are_read_by_psycopg_s_loader_exactly_as_django_s_loader_reads_them():
+    connection.ensure_connection()
+    assert (
+        connection.connection.adapters.get_loader(django_postgresql.TIMESTAMPTZ_OID, psycopg.pq.Format.TEXT)
+        is postgresql.UtcTimestamptzLoader
+    )
+
+    django_s = _read_timestamps(connection.cursor, django_s_loader=True)
+    for make_cursor in (connection.cursor, connection.prepared_cursor):
+        ours = _read_timestamps(make_cursor)
+        assert ours == django_s
+        assert [value.isoformat() for value in ours] == [value.isoformat() for value in django_s]
+        assert all(value.tzinfo is UTC for value in ours)
+    assert ours[2] == datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
+
+
+def test_a_connection_no_longer_in_utc_reads_through_django_s_loader():
+    connection.ensure_connection()
+    with override_settings(USE_TZ=False):  # Django's naive datetimes, as its own loader gives them
+        for make_cursor in (connection.cursor, connection.prepared_cursor):
+            values = _read_timestamps(make_cursor)
+            assert values[0] == datetime(2026, 12, 7, 13, 59, 3, 75140)
+            assert all(value.tzinfo is None for value in values)
