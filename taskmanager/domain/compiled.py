@@ -14,7 +14,9 @@ copies the parameters and puts the request's values where the markers were.
 A shape whose markers do not all come out as parameters (a value the ORM
 transformed, say) is not cached: it runs through the ORM every time, as
 before. Tests count and check the statements as ever: the SQL goes through
-Django's cursor, its execute wrappers and its converters.
+Django's cursor wrapper, its execute wrappers and its converters, on a
+cursor that binds on the server so that PostgreSQL can keep each shape's
+statement prepared (statement_cursor).
 """
 
 import random
