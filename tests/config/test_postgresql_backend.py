@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import NotSupportedError, connection, connections, transaction
 from django.db.backends.postgresql import base as django_postgresql
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.test import override_settings
@@ -188,3 +188,50 @@ def test_a_connection_no_longer_in_utc_reads_through_django_s_loader():
             values = _read_timestamps(make_cursor)
             assert values[0] == datetime(2026, 12, 7, 13, 59, 3, 75140)
             assert all(value.tzinfo is None for value in values)
+
+
+@pytest.fixture
+def stale_statement():
+    """A statement prepared on this connection; then a column it reads changes type (a migration)."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE stale_plan_probe (name varchar(10))")
+        cursor.execute("INSERT INTO stale_plan_probe VALUES ('kept')")
+    sql = "SELECT name FROM stale_plan_probe WHERE name <> %s"
+    try:
+        for _ in range(settings.DATABASE_PREPARE_THRESHOLD + 1):
+            with connection.prepared_cursor() as cursor:
+                cursor.execute(sql, ["other"])
+        assert sql.replace("%s", "$1") in prepared_statements()
+        params = {k: v for k, v in connection.get_connection_params().items() if k != "cursor_factory"}
+        with psycopg.connect(**params, autocommit=True) as migration:
+            migration.execute("ALTER TABLE stale_plan_probe ALTER COLUMN name TYPE varchar(20)")
+        yield sql
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE stale_plan_probe")
+
+
+def _read_with_a_prepared_cursor(sql: str) -> list:
+    with connection.prepared_cursor() as cursor:
+        cursor.execute(sql, ["other"])
+        return cursor.fetchall()
+
+
+def test_a_read_prepared_before_a_column_changed_type_is_sent_again_and_the_connection_retired(
+    stale_statement,
+):
+    assert _read_with_a_prepared_cursor(stale_statement) == [("kept",)]
+    pid = _backend_pid(connection.cursor)
+    connection.close_if_unusable_or_obsolete()  # the end of the request
+    assert connection.connection is None
+    assert _read_with_a_prepared_cursor(stale_statement) == [("kept",)]  # prepared afresh
+    assert _backend_pid(connection.cursor) != pid
+
+
+def test_inside_a_transaction_the_stale_statement_fails_and_the_connection_is_retired(stale_statement):
+    refused = pytest.raises(NotSupportedError, match="cached plan must not change result type")
+    with refused, transaction.atomic():
+        _read_with_a_prepared_cursor(stale_statement)
+    connection.close_if_unusable_or_obsolete()
+    assert connection.connection is None
+    assert _read_with_a_prepared_cursor(stale_statement) == [("kept",)]

@@ -62,6 +62,33 @@ class UtcTimestamptzLoader(Loader):
         return self._psycopg_load(data)
 
 
+class PreparingCursor(django_postgresql.ServerBindingCursor):
+    """Django's server-binding cursor that survives a prepared statement gone stale.
+
+    PostgreSQL refuses every later run of a prepared statement whose result
+    columns changed type (a migration's ALTER COLUMN ... TYPE): "cached plan
+    must not change result type", on each connection that prepared it. Here
+    such a run is sent again unprepared when no transaction is open (a read
+    in autocommit, which then succeeds), and the connection is retired at
+    the end of the request either way (inside a transaction the error
+    stands: the transaction is already aborted), so the next request
+    prepares afresh on a new connection.
+    """
+
+    django_connection = None  # the DatabaseWrapper that made it
+
+    def execute(self, query, params=None, **kwargs):
+        try:
+            return super().execute(query, params, **kwargs)
+        except psycopg.errors.FeatureNotSupported as error:
+            if "cached plan must not change result type" not in str(error):
+                raise
+            self.django_connection.close_at = 0  # Django closes it when the request ends
+            if self.connection.info.transaction_status != TransactionStatus.IDLE:
+                raise
+            return super().execute(query, params, **{**kwargs, "prepare": False})
+
+
 class DatabaseOperations(django_postgresql.DatabaseOperations):
     def last_executed_query(self, cursor, sql, params):
         # Django reads a client-bound statement back from the cursor; a
@@ -99,7 +126,8 @@ class DatabaseWrapper(django_postgresql.DatabaseWrapper):
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            cursor = django_postgresql.ServerBindingCursor(self.connection)
+            cursor = PreparingCursor(self.connection)
+            cursor.django_connection = self
             # As Django's create_cursor: the time zone only where the connection's differs.
             loader = self.connection.adapters.get_loader(django_postgresql.TIMESTAMPTZ_OID, Format.TEXT)
             if self.timezone != loader.timezone:
