@@ -36,7 +36,7 @@ from datetime import UTC
 import psycopg
 from django.conf import settings
 from django.db.backends.postgresql import base as django_postgresql
-from psycopg import ClientCursor, DataError
+from psycopg import DataError
 from psycopg.adapt import Loader
 from psycopg.pq import Format, TransactionStatus
 
@@ -91,10 +91,11 @@ class PreparingCursor(django_postgresql.ServerBindingCursor):
 
 class DatabaseOperations(django_postgresql.DatabaseOperations):
     def last_executed_query(self, cursor, sql, params):
-        # Django reads a client-bound statement back from the cursor; a
-        # server-bound one holds `$1` placeholders there, so logged and
-        # captured statements show the values the same way for both.
-        if isinstance(cursor, ClientCursor):
+        # Django reads a client-bound statement back from the cursor; ours,
+        # bound on the server, holds `$1` placeholders there, so logged and
+        # captured statements show the values the same way for both. Every
+        # other cursor (Django's, its named ones) keeps Django's reading.
+        if not isinstance(cursor, PreparingCursor):
             return super().last_executed_query(cursor, sql, params)
         try:
             return self.compose_sql(sql, params)
