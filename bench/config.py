@@ -18,4 +18,10 @@ PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18400"))
 CONNECTIONS = 32
 WRK_THREADS = 2
 OPEN_LOOP_CONNECTIONS = 16
+# After each open-loop pass wrk measures the target's rate again (for this long): the pass counts
+# only if the machine's speed held, the two rates within this share of each other; otherwise the
+# pass is repeated at half the new rate, up to OPEN_LOOP_ATTEMPTS passes (bench/measure.py).
+OPEN_LOOP_RECHECK_SECONDS = max(DURATION // 2, 1)
+OPEN_LOOP_STEADY_WITHIN = 0.15
+OPEN_LOOP_ATTEMPTS = 3
 MEMORY_SAMPLE_SECONDS = 0.5

@@ -19,8 +19,11 @@ after the last due time count as timeouts. ``{id}`` in the path or body and
 (bench.targets.fill), so writes spread over the same ids as wrk's.
 
 Prints one JSON object: requests due, answered, statuses, errors, the
-achieved rate, latency percentiles in ms, and the CPU this process used per
-request, which has to stay small beside the servers on a 2-core machine.
+achieved rate, latency percentiles in ms, how late this process woke for
+the requests it had to wait for (p99 and max: a machine that stalls its
+processes shows here, not only in the server's answers), and the CPU this
+process used per request, which has to stay small beside the servers on a
+2-core machine.
 """
 
 import argparse
@@ -67,6 +70,9 @@ class Run:
         self.due = int(args.rate * args.seconds)
         self.taken = 0
         self.latencies: list[float] = []
+        # How late this process woke for requests it was early for: time the machine (or this
+        # process's own event loop) kept it from sending, which counts in those latencies too.
+        self.woke_late: list[float] = []
         self.statuses: Counter = Counter()
         self.errors: Counter = Counter()
         self.static = None if has_placeholders(args.path, args.body) else self._request(0)
@@ -84,6 +90,7 @@ class Run:
             due_at = start + index / self.args.rate
             if due_at > loop.time():
                 await asyncio.sleep(due_at - loop.time())
+                self.woke_late.append(max(loop.time() - due_at, 0.0))
             try:
                 if writer is None:
                     reader, writer = await asyncio.open_connection(HOST, self.args.port)
@@ -117,9 +124,10 @@ class Run:
     def summary(self, elapsed: float, cpu: float) -> dict:
         answered = len(self.latencies)
         ordered = sorted(self.latencies)
+        late = sorted(self.woke_late)
 
-        def percentile(share: float) -> float:
-            return round(ordered[min(int(share * answered), answered - 1)] * 1000, 2) if answered else 0.0
+        def percentile(share: float, values: list[float] = ordered) -> float:
+            return round(values[min(int(share * len(values)), len(values) - 1)] * 1000, 2) if values else 0.0
 
         return {
             "rate": self.args.rate,
@@ -137,6 +145,7 @@ class Run:
                 "p99": percentile(0.99),
                 "max": round(ordered[-1] * 1000, 2) if answered else 0.0,
             },
+            "client_woke_late_ms": {"p99": percentile(0.99, late), "max": percentile(1.0, late)},
             "client_cpu_ms_per_request": round(cpu * 1000 / max(answered, 1), 3),
             "client_cpu_s": round(cpu, 3),
         }

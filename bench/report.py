@@ -98,22 +98,28 @@ def open_loop_table(dataset: dict) -> str:
     lines = [
         f"#### Open loop, {dataset['tasks']:,} tasks: API targets at half their wrk rate",
         "",
-        "| target | rate/s | achieved/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors "
-        "| client CPU ms/req |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        "wrk rate before -> after: the pass's rate is half the first; a pass counts as steady when the "
+        "second is within the configured share of it, else it was repeated (passes).",
+        "",
+        "| target | rate/s | wrk rate before -> after | passes | steady | achieved/s | p50 ms | p90 ms "
+        "| p99 ms | max ms | non-2xx | errors | client woke late p99 / max ms | client CPU ms/req |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     for result in dataset["targets"].values():
         loop = result.get("open_loop")
         if not loop:
             continue
-        latency = loop["latency_ms"]
+        latency, late = loop["latency_ms"], loop["client_woke_late_ms"]
         errors = ", ".join(f"{kind} {count}" for kind, count in loop["errors"].items()) or "0"
+        rates = loop["saturation_rps"]
         lines.append(
-            f"| {result['label']} | {loop['rate']:,.0f} | {loop['achieved_rps']:,.0f} | {latency['p50']:.1f} "
+            f"| {result['label']} | {loop['rate']:,.0f} | {rates['before']:,.0f} -> {rates['after']:,.0f} "
+            f"| {len(loop['passes'])} | {'yes' if loop['steady'] else '**no**'} "
+            f"| {loop['achieved_rps']:,.0f} | {latency['p50']:.1f} "
             f"| {latency['p90']:.1f} | {latency['p99']:.1f} | {latency['max']:.1f} | {loop['non_2xx']} "
-            f"| {errors} | {loop['client_cpu_ms_per_request']:.3f} |"
+            f"| {errors} | {late['p99']:.1f} / {late['max']:.1f} | {loop['client_cpu_ms_per_request']:.3f} |"
         )
-    return "\n".join(lines) if len(lines) > 4 else ""
+    return "\n".join(lines) if len(lines) > 6 else ""
 
 
 def growth_table(datasets: list[dict]) -> str:

@@ -13,7 +13,9 @@ One run, from a fresh clone:
    the API's bytes (floor_check.py) and send its statements (sql_check.py),
    then drives every target (targets.py) with wrk, 2 threads and 32
    connections, a warm-up and the measured window, and each API target again open-loop at half the rate wrk
-   measured (open_loop.py), checking every answer was a 2xx, in the clients'
+   measured (open_loop.py), then wrk again to check the machine's speed held
+   over that pass (else the pass is repeated at half the new rate, up to
+   three passes), checking every answer was a 2xx, in the clients'
    counters and in the servers' access logs (measure.py);
 4. samples the resident memory of each server's master and workers
    throughout (sampling.py), and reports ratios to both floors against the
@@ -51,8 +53,11 @@ from bench.config import (
     DB_NAME,
     DURATION,
     ONLY,
+    OPEN_LOOP_ATTEMPTS,
     OPEN_LOOP_CONNECTIONS,
+    OPEN_LOOP_RECHECK_SECONDS,
     OPEN_LOOP_SECONDS,
+    OPEN_LOOP_STEADY_WITHIN,
     PORT_BASE,
     WARMUP,
     WORK,
@@ -158,10 +163,14 @@ def run_dataset(size: int, seeded: dict, servers: dict, env: dict, sampler, logi
         result = measure(target, servers, headers, ids_file, sampler, seeded["sample_ids"])
         dataset["targets"][target.name] = result
         loop = result["open_loop"]
+        passes = ""
+        if loop:
+            passes = f" (pass {len(loop['passes'])}{'' if loop['steady'] else ', speed never held'})"
         print(
             f" {result['rps']:>8,.0f} req/s  p50 {result['latency_ms']['p50']:>6.1f} ms  "
             f"p99 {result['latency_ms']['p99']:>6.1f} ms"
             + (f"  open-loop p99 {loop['latency_ms']['p99']:.1f} ms at {loop['rate']:,.0f}/s" if loop else "")
+            + passes
             + (f"  PROBLEM: {'; '.join(result['problems'])}" if result["problems"] else ""),
             flush=True,
         )
@@ -192,6 +201,9 @@ def main() -> int:
             "wrk_threads": WRK_THREADS,
             "open_loop_s": OPEN_LOOP_SECONDS,
             "open_loop_connections": OPEN_LOOP_CONNECTIONS,
+            "open_loop_recheck_s": OPEN_LOOP_RECHECK_SECONDS,
+            "open_loop_steady_within": OPEN_LOOP_STEADY_WITHIN,
+            "open_loop_attempts": OPEN_LOOP_ATTEMPTS,
         },
         "datasets": [],
     }
