@@ -1,5 +1,6 @@
 """Driving one target: a first request, wrk's warm-up and measured window, then for API targets
-the open-loop pass; with the CPU the servers spent, and whether every answer was a 2xx."""
+(and the floor each is judged against) the open-loop pass; with the CPU the servers spent, and
+whether every answer was a 2xx."""
 
 import json
 import os
@@ -22,7 +23,7 @@ from bench.config import (
     WARMUP,
     WRK_THREADS,
 )
-from bench.goals import OPEN_LOOP_SHARE_OF_SATURATION
+from bench.goals import OPEN_LOOP_SHARE_OF_SATURATION, judging_floor
 from bench.sampling import cpu_seconds, machine_cpu
 from bench.targets import Target, fill
 
@@ -158,7 +159,8 @@ def measure(target: Target, servers: dict, headers: dict, ids_file: Path, sample
         "problems": problems,
         "open_loop": None,
     }
-    if target.server == "api":
+    # The floor an API request is judged against runs the same pass: what bare code gets on this machine.
+    if target.server in ("api", judging_floor(target.request.kind)[0]):
         measured["open_loop"] = open_loop(target, server, headers, ids_file, sampler, measured["rps"])
         problems.extend(measured["open_loop"]["problems"])
     return measured

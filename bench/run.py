@@ -12,7 +12,8 @@ One run, from a fresh clone:
    SQL queries per API request (queries.py), checks that both floors answer
    the API's bytes (floor_check.py) and send its statements (sql_check.py),
    then drives every target (targets.py) with wrk, 2 threads and 32
-   connections, a warm-up and the measured window, and each API target again open-loop at half the rate wrk
+   connections, a warm-up and the measured window, and each API target (and
+   the floor it is judged against) again open-loop at half the rate wrk
    measured (open_loop.py), then wrk again to check the machine's speed held
    over that pass (else the pass is repeated at half the new rate, up to
    three passes), checking every answer was a 2xx, in the clients'
