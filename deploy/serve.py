@@ -142,10 +142,10 @@ def import_url_patterns() -> None:
 
     Django imports ROOT_URLCONF at the first request, so without this each
     worker imported the API's views, DRF's generics and the schema's modules
-    (136 modules) after the fork, where the freeze cannot reach them: the
+    (over a hundred modules) after the fork, out of the freeze's reach: the
     served API's full collections, every few seconds per worker, walked
-    15,400 objects for 7-20 ms (gc callbacks in a served worker, PATCH at
-    220/s). Imported here, 2,300 are left to walk after a warm-up (in
+    15,400 objects for 5.6-20.6 ms (gc callbacks in a served worker, PATCH
+    at 220/s). Imported here, 2,300 are left to walk after a warm-up (in
     process: a full collection 2.9-6.1 ms before, 0.3-0.5 ms after), and the
     workers share those modules' memory with this process.
     """
