@@ -62,6 +62,17 @@ def run_open_loop(port: int, target: Target, headers: dict, ids_file: Path, rate
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def wrk_problems(result: dict, output: str) -> list[str]:
+    """What wrk itself reported wrong in one window: non-2xx/3xx answers, socket errors."""
+    problems = []
+    if "Non-2xx or 3xx responses" in output:
+        problems.append("wrk reported non-2xx/3xx responses")
+    errors = result["errors"]
+    if any(errors[kind] for kind in ("connect", "read", "write", "timeout")):
+        problems.append(f"socket errors: {errors}")
+    return problems
+
+
 def wait_for_quiet_log(server, timeout: float = 5.0) -> int:
     """The log's size once the previous target's queued requests have drained."""
     deadline = time.monotonic() + timeout
@@ -122,13 +133,9 @@ def measure(target: Target, servers: dict, headers: dict, ids_file: Path, sample
     statuses = {name: status_counts(servers[name].log_since(offsets[name])) for name in target.roles}
 
     errors = result["errors"]
-    problems = []
-    if "Non-2xx or 3xx responses" in output:
-        problems.append("wrk reported non-2xx/3xx responses")
+    problems = wrk_problems(result, output)
     if _non_2xx(statuses[target.server]):
         problems.append(f"access log shows non-2xx answers: {statuses[target.server]}")
-    if any(errors[kind] for kind in ("connect", "read", "write", "timeout")):
-        problems.append(f"socket errors: {errors}")
     seconds = result["duration_us"] / 1e6
     requests = max(result["requests"], 1)
     measured = {
@@ -191,8 +198,7 @@ def open_loop(target: Target, server, headers: dict, ids_file: Path, sampler, sa
         recheck, output = run_wrk(server.port, target, headers, ids_file, OPEN_LOOP_RECHECK_SECONDS)
         sampler.marker = "idle"
         after_rps = recheck["requests"] / max(recheck["duration_us"] / 1e6, 1e-9)
-        if "Non-2xx or 3xx responses" in output:
-            result["problems"].append("open loop: the recheck's wrk reported non-2xx/3xx responses")
+        result["problems"] += [f"open loop's recheck: {problem}" for problem in wrk_problems(recheck, output)]
         result["saturation_rps"] = {"before": round(saturation_rps, 1), "after": round(after_rps, 1)}
         result["steady"] = abs(after_rps / saturation_rps - 1) <= OPEN_LOOP_STEADY_WITHIN
         passes.append(result)
