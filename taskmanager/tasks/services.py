@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from taskmanager.domain import cleaning
 from taskmanager.domain.compiled import INT, UUID, UUID_LIST, CompiledQuery
-from taskmanager.domain.compiled_writes import CompiledWrite, Param, saved_columns
+from taskmanager.domain.compiled_writes import CompiledCreate, CompiledWrite, Param, saved_columns
 from taskmanager.domain.errors import VersionConflict
 from taskmanager.domain.transactions import RetryableConflict, update_lock_clause, write_transaction
 from taskmanager.projects.access import (
@@ -141,7 +141,7 @@ def task_create(
     task = Task(project_id=project_id, parent_id=parent_id, created_by=actor_user(actor), **fields)
     task.assignee_id = member_user_id(project_id, username) if username else None
     task.completed_at = timezone.now() if task.completed else None
-    task.save()
+    _TASK_INSERT.insert(task)
     if tag_names:
         tag_links.task_tags_set(task.id, project_id, tag_names, new=True)
     return task_row(actor=actor, task_id=task.id)
@@ -425,6 +425,7 @@ _REPEATING = CompiledQuery(
     ),
     ids=UUID_LIST,
 )
+_TASK_INSERT = CompiledCreate(Task)
 _TASKS_UPDATE = CompiledWrite(
     lambda: Task.objects.filter(id__in_array=Param("ids", Task._meta.pk, many=True)), version=F("version") + 1
 )

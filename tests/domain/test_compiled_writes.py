@@ -5,11 +5,17 @@ from datetime import UTC, date, datetime
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Value
 from django.test.utils import CaptureQueriesContext
 
 from taskmanager.domain import compiled_writes
-from taskmanager.domain.compiled_writes import CompiledInsert, CompiledWrite, Param, saved_columns
+from taskmanager.domain.compiled_writes import (
+    CompiledCreate,
+    CompiledInsert,
+    CompiledWrite,
+    Param,
+    saved_columns,
+)
 from taskmanager.tasks.models import Tag, Task
 from tests.databases import prepared_statements
 from tests.factories import ProjectFactory, TaskFactory
@@ -146,3 +152,80 @@ def test_a_repeated_write_runs_as_a_statement_postgresql_keeps_prepared():
     task.refresh_from_db()
     assert (task.title, task.version) == (f"run {runs - 1}", version + runs)
     assert any(s.startswith('UPDATE "tasks_task" SET "title" = $1') for s in prepared_statements())
+
+
+def _new_task(**fields) -> Task:
+    project = fields.pop("project", None) or ProjectFactory()
+    return Task(project=project, **{"title": "new", **fields})
+
+
+def test_a_create_sends_the_statement_save_sends_and_reads_back_what_the_database_fills():
+    by_save, compiled = _new_task(priority="high"), _new_task(priority="high", position=4)
+    create = CompiledCreate(Task)
+
+    with CaptureQueriesContext(connection) as saved:
+        by_save.save()
+    with CaptureQueriesContext(connection) as sent:
+        create.insert(compiled)
+
+    assert [query["sql"].split(" VALUES ")[0] for query in sent] == [
+        query["sql"].split(" VALUES ")[0] for query in saved
+    ]
+    assert " RETURNING " in sent[0]["sql"]
+    # The generated rank and the db_default columns come back from the database, as after save().
+    assert (compiled.priority_rank, compiled.position) == (by_save.priority_rank, 4)
+    assert compiled.created_at is not None and compiled.updated_at >= compiled.created_at  # each its now()
+    assert not compiled._state.adding
+    stored = Task.objects.get(id=compiled.id)
+    assert (stored.title, stored.priority, stored.position, stored.created_at) == (
+        "new",
+        "high",
+        4,
+        compiled.created_at,
+    )
+
+
+def test_a_create_is_compiled_once_then_only_its_values_change():
+    create = CompiledCreate(Task)
+    project = ProjectFactory()
+    tasks = [_new_task(project=project, title=f"task {number}") for number in range(3)]
+
+    create.insert(tasks[0])
+    statement = create._compiled
+    for task in tasks[1:]:
+        create.insert(task)
+
+    assert isinstance(statement, str) and create._compiled is statement
+    titles = Task.objects.filter(project=project).order_by("title").values_list("title", flat=True)
+    assert list(titles) == ["task 0", "task 1", "task 2"]
+
+
+def test_a_create_with_an_expression_goes_through_save_and_keeps_the_compiled_statement():
+    create = CompiledCreate(Task)
+    create.insert(_new_task())
+    statement = create._compiled
+
+    task = _new_task(description=Value("from an expression"))
+    create.insert(task)
+
+    assert create._compiled is statement
+    assert Task.objects.get(id=task.id).description == "from an expression"
+
+
+def test_a_create_the_orm_writes_otherwise_goes_through_save(monkeypatch):
+    create = CompiledCreate(Task)
+    monkeypatch.setattr(compiled_writes.InsertQuery, "insert_values", _values_changed, raising=True)
+    first = _new_task(title="first")
+
+    create.insert(first)
+    monkeypatch.undo()
+    second = _new_task(title="second")
+    create.insert(second)
+
+    assert create._compiled is False
+    assert {task.title for task in Task.objects.filter(id__in=[first.id, second.id])} == {"first", "second"}
+
+
+def _values_changed(query, fields, objs, raw=False):
+    # Columns in another order: the statement's parameters are not the values in the order given.
+    query.fields, query.objs, query.raw = fields[::-1], objs, raw
