@@ -11,6 +11,12 @@ DB_NAME = os.environ.get("BENCH_DB", "taskmanager_bench")
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 OPEN_LOOP_SECONDS = int(os.environ.get("BENCH_OPEN_LOOP_SECONDS", str(DURATION)))
+# The measured time of each target, cut into ROUNDS windows taken in turns with the other targets of
+# its request (bench/measure.py), each of whole seconds (as wrk takes them), together at least
+# DURATION. Three rounds of 4 s: the requests in flight when a window ends (up to 8 a server,
+# unfinished, uncounted) stay a small share of a window of UI pages (about 50 pages/s).
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUND_SECONDS = max(-(-DURATION // ROUNDS), 1)
 DATASETS = [int(n) for n in os.environ.get("BENCH_DATASETS", "100,10000").split(",")]
 ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
 PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18400"))

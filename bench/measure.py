@@ -1,6 +1,6 @@
-"""Driving one target: a first request, wrk's warm-up and measured window, then for API targets
-(and the floor each is judged against) the open-loop pass; with the CPU the servers spent, and
-whether every answer was a 2xx."""
+"""Driving the targets of one request: a first request and wrk's warm-up each, the measured windows
+in turns, then for API targets (and the floor each is judged against) the open-loop pass; with
+the CPU the servers spent, and whether every answer was a 2xx."""
 
 import json
 import os
@@ -13,13 +13,14 @@ from pathlib import Path
 from bench.client import http_request
 from bench.config import (
     CONNECTIONS,
-    DURATION,
     OPEN_LOOP_ATTEMPTS,
     OPEN_LOOP_CONNECTIONS,
     OPEN_LOOP_RECHECK_SECONDS,
     OPEN_LOOP_SECONDS,
     OPEN_LOOP_STEADY_WITHIN,
     ROOT,
+    ROUND_SECONDS,
+    ROUNDS,
     WARMUP,
     WRK_THREADS,
 )
@@ -73,16 +74,18 @@ def wrk_problems(result: dict, output: str) -> list[str]:
     return problems
 
 
-def wait_for_quiet_log(server, timeout: float = 5.0) -> int:
-    """The log's size once the previous target's queued requests have drained."""
+def wait_for_quiet_log(*servers, timeout: float = 5.0) -> int:
+    """Once the requests still queued from the last window have drained from every one of ``servers``
+    (their logs stopped growing): the first one's log size."""
     deadline = time.monotonic() + timeout
-    size = server.log_size()
+    sizes = [server.log_size() for server in servers]
     while time.monotonic() < deadline:
         time.sleep(0.3)
-        if server.log_size() == size:
+        now = [server.log_size() for server in servers]
+        if now == sizes:
             break
-        size = server.log_size()
-    return size
+        sizes = now
+    return sizes[0]
 
 
 def status_counts(log_text: str) -> dict[str, int]:
@@ -113,64 +116,132 @@ def first_request(target: Target, servers: dict, headers: dict, ids: list[str]) 
     return [m.group("request") for m in ACCESS_LINE.finditer(api.log_since(api_offset))]
 
 
-def measure(target: Target, servers: dict, headers: dict, ids_file: Path, sampler, ids: list[str]) -> dict:
-    server = servers[target.server]
-    api_calls = first_request(target, servers, headers, ids)
-    sampler.marker = f"warmup:{','.join(target.roles)}"
-    run_wrk(server.port, target, headers, ids_file, WARMUP)
+def measure_interleaved(
+    group: list[Target], servers: dict, headers: dict, ids_file: Path, sampler, ids: list[str]
+) -> dict:
+    """The targets of one request (the floors and the API, or the two UI pages), side by side.
+
+    Each target gets its first request and its warm-up, then the measured
+    time is cut into ROUNDS windows per target, run in turns (the order
+    rotated each round), so that every target sees the machine at the same
+    moments: this 2-core virtual machine has run the same code 40% slower
+    from one minute to the next, and a ratio of two windows taken minutes
+    apart measured that as much as the code. Then the open-loop passes.
+    ``headers``: per target name. Answers each target's result by name.
+    """
+    calls = {}
+    for target in group:
+        calls[target.name] = first_request(target, servers, headers[target.name], ids)
+        sampler.marker = f"warmup:{','.join(target.roles)}"
+        run_wrk(servers[target.server].port, target, headers[target.name], ids_file, WARMUP)
+    windows: dict[str, list] = {target.name: [] for target in group}
+    working = [servers[name] for name in dict.fromkeys(name for target in group for name in target.roles)]
+    for turn in range(ROUNDS):
+        for target in group[turn % len(group) :] + group[: turn % len(group)]:
+            # Not while the servers still answer the last window's queued requests (a page's take 0.7 s).
+            wait_for_quiet_log(*working)
+            windows[target.name].append(_window(target, servers, headers[target.name], ids_file, sampler))
+    results = {}
+    for target in group:
+        measured = _summary(target, windows[target.name], calls[target.name])
+        # The floor an API request is judged against runs the same pass: what bare code gets here.
+        if target.server in ("api", judging_floor(target.request.kind)[0]):
+            server = servers[target.server]
+            measured["open_loop"] = open_loop(
+                target, server, headers[target.name], ids_file, sampler, measured["rps"]
+            )
+            measured["problems"].extend(measured["open_loop"]["problems"])
+        results[target.name] = measured
+    return results
+
+
+def _window(target: Target, servers: dict, headers: dict, ids_file: Path, sampler) -> dict:
+    """One measured wrk window of ROUND_SECONDS, with the servers' CPU and access-log statuses in it."""
     offsets = {name: servers[name].log_size() for name in target.roles}
     load_before = os.getloadavg()
     pids = {name: servers[name].pids() for name in target.roles}
     cpu_before = {name: cpu_seconds(p) for name, p in pids.items()}
     machine_before = machine_cpu()
     sampler.marker = f"measure:{','.join(target.roles)}"
-    result, output = run_wrk(server.port, target, headers, ids_file, DURATION)
+    result, output = run_wrk(servers[target.server].port, target, headers, ids_file, ROUND_SECONDS)
     sampler.marker = "idle"
     machine_after = machine_cpu()
     cpu_used = {name: cpu_seconds(p) - cpu_before[name] for name, p in pids.items()}
     load_after = os.getloadavg()
     time.sleep(0.3)  # let the last access-log lines land
     statuses = {name: status_counts(servers[name].log_since(offsets[name])) for name in target.roles}
-
-    errors = result["errors"]
     problems = wrk_problems(result, output)
     if _non_2xx(statuses[target.server]):
         problems.append(f"access log shows non-2xx answers: {statuses[target.server]}")
-    seconds = result["duration_us"] / 1e6
-    requests = max(result["requests"], 1)
-    measured = {
+    return {
+        "wrk": result,
+        "cpu_seconds": cpu_used,
+        "machine_cpu": (machine_after[0] - machine_before[0], machine_after[1] - machine_before[1]),
+        "statuses": statuses,
+        "load": (load_before, load_after),
+        "problems": problems,
+    }
+
+
+def _summary(target: Target, windows: list[dict], api_calls: list[str]) -> dict:
+    """A target's windows as one measurement: counts summed, the rate over the time of all of them."""
+    results = [window["wrk"] for window in windows]
+    requests = sum(result["requests"] for result in results)
+    seconds = sum(result["duration_us"] for result in results) / 1e6
+    per_request = max(requests, 1)
+    statuses = {name: _added([window["statuses"][name] for window in windows]) for name in target.roles}
+    cpu = {name: sum(window["cpu_seconds"][name] for window in windows) for name in target.roles}
+    busy, total = (sum(window["machine_cpu"][i] for window in windows) for i in (0, 1))
+    p50s = sorted(result["latency_us"]["p50"] for result in results)
+    return {
         "label": target.label,
         "server": target.server,
         "kind": target.request.kind,
         "method": target.request.method,
         "path": target.request.path,
-        "requests": result["requests"],
+        "requests": requests,
         "seconds": round(seconds, 2),
-        "rps": round(result["requests"] / seconds, 1),
-        "latency_ms": {k: round(v / 1000, 2) for k, v in result["latency_us"].items()},
-        "bytes_per_response": round(result["bytes"] / requests),
+        "rps": round(requests / seconds, 1),
+        # Over windows: the median window's p50, the worst window's p90, p99 and max.
+        "latency_ms": {
+            "p50": round(p50s[len(p50s) // 2] / 1000, 2),
+            **{
+                key: round(max(result["latency_us"][key] for result in results) / 1000, 2)
+                for key in ("p90", "p99", "max")
+            },
+        },
+        "rounds": [_round(found) for found in results],
+        "bytes_per_response": round(sum(result["bytes"] for result in results) / per_request),
         # CPU the serving processes spent per request: unlike req/s, barely
         # moved by what else runs on the machine.
-        "cpu_ms_per_request": {name: round(used * 1000 / requests, 3) for name, used in cpu_used.items()},
-        "machine_cpu_busy_pct": round(
-            100 * (machine_after[0] - machine_before[0]) / max(machine_after[1] - machine_before[1], 1), 1
-        ),
-        "wrk_errors": errors,
+        "cpu_ms_per_request": {name: round(used * 1000 / per_request, 3) for name, used in cpu.items()},
+        "machine_cpu_busy_pct": round(100 * busy / max(total, 1), 1),
+        "wrk_errors": _added([result["errors"] for result in results]),
         "statuses": statuses,
         # The calls a cold UI process makes for its first page (server facts included)...
         "api_calls_per_request": api_calls if target.is_page else None,
-        # ...and per page over the measured window: what a page costs once /meta/ is cached.
+        # ...and per page over the measured windows: what a page costs once /meta/ is cached.
         "api_calls_per_page": _calls_per_page(statuses, *target.roles) if target.is_page else None,
-        "load_before": [round(x, 2) for x in load_before],
-        "load_after": [round(x, 2) for x in load_after],
-        "problems": problems,
+        "load_before": [round(x, 2) for x in windows[0]["load"][0]],
+        "load_after": [round(x, 2) for x in windows[-1]["load"][1]],
+        "problems": [problem for window in windows for problem in window["problems"]],
         "open_loop": None,
     }
-    # The floor an API request is judged against runs the same pass: what bare code gets on this machine.
-    if target.server in ("api", judging_floor(target.request.kind)[0]):
-        measured["open_loop"] = open_loop(target, server, headers, ids_file, sampler, measured["rps"])
-        problems.extend(measured["open_loop"]["problems"])
-    return measured
+
+
+def _round(result: dict) -> dict:
+    return {
+        "rps": round(result["requests"] / (result["duration_us"] / 1e6), 1),
+        "p99_ms": round(result["latency_us"]["p99"] / 1000, 2),
+    }
+
+
+def _added(counters: list[dict]) -> dict:
+    total: dict = {}
+    for counter in counters:
+        for key, count in counter.items():
+            total[key] = total.get(key, 0) + count
+    return total
 
 
 def _calls_per_page(statuses: dict, page_server: str, api_server: str) -> float:

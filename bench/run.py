@@ -12,12 +12,15 @@ One run, from a fresh clone:
    SQL queries per API request (queries.py), checks that both floors answer
    the API's bytes (floor_check.py) and send its statements (sql_check.py),
    then drives every target (targets.py) with wrk, 2 threads and 32
-   connections, a warm-up and the measured window, and each API target (and
-   the floor it is judged against) again open-loop at half the rate wrk
-   measured (open_loop.py), then wrk again to check the machine's speed held
-   over that pass (else the pass is repeated at half the new rate, up to
-   three passes), checking every answer was a 2xx, in the clients'
-   counters and in the servers' access logs (measure.py);
+   connections: the targets of one request (both floors and the API, or
+   the two UI pages) side by side, a warm-up each, then the measured time
+   in rounds of windows taken in turns, so that each ratio compares windows
+   of the same moments; then each API target (and the floor it is judged
+   against) again open-loop at half the rate wrk measured (open_loop.py),
+   then wrk again to check the machine's speed held over that pass (else
+   the pass is repeated at half the new rate, up to three passes), checking
+   every answer was a 2xx, in the clients' counters and in the servers'
+   access logs (measure.py);
 4. samples the resident memory of each server's master and workers
    throughout (sampling.py), and reports ratios to both floors against the
    issue's goals (goals.py) as tables and as JSON in bench/results/
@@ -30,10 +33,10 @@ dataset removes those rows before topping up, so each starts at its nominal
 size.
 
 Environment knobs (for quicker iterations, not for the recorded run):
-BENCH_DURATION (s, 10), BENCH_WARMUP (s, 3), BENCH_OPEN_LOOP_SECONDS (s, as
-BENCH_DURATION), BENCH_DATASETS ("100,10000"), BENCH_ONLY (comma list of
-target names, e.g. api_detail,django_detail), BENCH_PORT_BASE (18400),
-BENCH_DB, and POSTGRES_URL for the server (postgres://postgres@127.0.0.1:5432/postgres,
+BENCH_DURATION (s, 10: a target's measured time, at least), BENCH_ROUNDS (3),
+BENCH_WARMUP (s, 3), BENCH_OPEN_LOOP_SECONDS (s, as BENCH_DURATION),
+BENCH_DATASETS ("100,10000"), BENCH_ONLY (comma list of target names, e.g.
+api_detail,django_detail), BENCH_PORT_BASE (18400), BENCH_DB, and POSTGRES_URL for the server (postgres://postgres@127.0.0.1:5432/postgres,
 as for the tests and `make run`).
 """
 
@@ -60,17 +63,19 @@ from bench.config import (
     OPEN_LOOP_SECONDS,
     OPEN_LOOP_STEADY_WITHIN,
     PORT_BASE,
+    ROUND_SECONDS,
+    ROUNDS,
     WARMUP,
     WORK,
     WRK_THREADS,
 )
 from bench.floor_check import check_floors
-from bench.measure import measure
+from bench.measure import measure_interleaved
 from bench.prepare import commit, machine, manage, python_module, recreate_database, uptime
 from bench.sampling import MemorySampler
 from bench.servers import Server, clean_env, port_is_free, server_settings
 from bench.sql_check import check_statements
-from bench.targets import TARGETS
+from bench.targets import TARGETS, by_request
 
 # The roles serve their metrics as deployed, each on its own port; the floors have none.
 PORTS = {
@@ -153,32 +158,39 @@ def run_dataset(size: int, seeded: dict, servers: dict, env: dict, sampler, logi
     print("checking the floors send the API's statements", flush=True)
     dataset["sql_check"] = check_statements(servers, seeded)
     failed = False
-    for target in TARGETS:
-        if ONLY and target.name not in ONLY:
-            continue
-        if target.is_page:
-            headers = {"Cookie": logins[target.server]()}
-        else:
-            headers = api_headers if target.server == "api" else {}
-        print(f"  {size:>6,} tasks  {target.label:<36}", end="", flush=True)
-        result = measure(target, servers, headers, ids_file, sampler, seeded["sample_ids"])
-        dataset["targets"][target.name] = result
-        loop = result["open_loop"]
-        passes = ""
-        if loop:
-            passes = f" (pass {len(loop['passes'])}{'' if loop['steady'] else ', speed never held'})"
-        print(
-            f" {result['rps']:>8,.0f} req/s  p50 {result['latency_ms']['p50']:>6.1f} ms  "
-            f"p99 {result['latency_ms']['p99']:>6.1f} ms"
-            + (f"  open-loop p99 {loop['latency_ms']['p99']:.1f} ms at {loop['rate']:,.0f}/s" if loop else "")
-            + passes
-            + (f"  PROBLEM: {'; '.join(result['problems'])}" if result["problems"] else ""),
-            flush=True,
-        )
-        failed |= bool(result["problems"])
+    for group in by_request([target for target in TARGETS if not ONLY or target.name in ONLY]):
+        headers = {}
+        for target in group:
+            if target.is_page:
+                headers[target.name] = {"Cookie": logins[target.server]()}
+            else:
+                headers[target.name] = api_headers if target.server == "api" else {}
+        labels = ", ".join(target.label for target in group)
+        print(f"  {size:>6,} tasks  {labels}: {ROUNDS} rounds of {ROUND_SECONDS} s each", flush=True)
+        results = measure_interleaved(group, servers, headers, ids_file, sampler, seeded["sample_ids"])
+        for target in group:
+            result = dataset["targets"][target.name] = results[target.name]
+            _print_result(target, result)
+            failed |= bool(result["problems"])
     dataset["uptime_after"] = uptime()
     reporting.add_goals(dataset)
     return dataset, failed
+
+
+def _print_result(target, result: dict) -> None:
+    loop = result["open_loop"]
+    passes = ""
+    if loop:
+        passes = f" (pass {len(loop['passes'])}{'' if loop['steady'] else ', speed never held'})"
+    rounds = "/".join(f"{found['rps']:,.0f}" for found in result["rounds"])
+    print(
+        f"    {target.label:<36} {result['rps']:>8,.0f} req/s ({rounds})  "
+        f"p50 {result['latency_ms']['p50']:>6.1f} ms  p99 {result['latency_ms']['p99']:>6.1f} ms"
+        + (f"  open-loop p99 {loop['latency_ms']['p99']:.1f} ms at {loop['rate']:,.0f}/s" if loop else "")
+        + passes
+        + (f"  PROBLEM: {'; '.join(result['problems'])}" if result["problems"] else ""),
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -197,6 +209,8 @@ def main() -> int:
         "commit": commit(),
         "settings": {
             "duration_s": DURATION,
+            "rounds": ROUNDS,
+            "round_s": ROUND_SECONDS,
             "warmup_s": WARMUP,
             "connections": CONNECTIONS,
             "wrk_threads": WRK_THREADS,

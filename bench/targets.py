@@ -96,6 +96,17 @@ def _targets() -> list[Target]:
 TARGETS = _targets()
 
 
+def by_request(targets: list[Target]) -> list[list[Target]]:
+    """The targets in run order, those of one request together: they are measured side by side."""
+    groups: list[list[Target]] = []
+    for target in targets:
+        if groups and groups[-1][0].request == target.request:
+            groups[-1].append(target)
+        else:
+            groups.append([target])
+    return groups
+
+
 def has_placeholders(path: str, body: str) -> bool:
     return "{id}" in path or "{id}" in body or "{action}" in body
 
