@@ -85,7 +85,7 @@ def server_settings(env: dict) -> dict:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    keys = ("workers", "blocking_threads", "backlog", "workers_kill_timeout")
+    keys = ("workers", "blocking_threads", "blocking_threads_idle_timeout", "backlog", "workers_kill_timeout")
     return {"server": "granian", **{key: options[key] for key in keys}} | {
         "header_read_timeout_ms": options["http1_settings"].header_read_timeout,
         "access_log": "application",

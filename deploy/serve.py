@@ -51,6 +51,10 @@ def server_options() -> dict:
         # The Python threads per worker that run Django; requests wait for one
         # only after the server has read them completely.
         "blocking_threads": _int("SERVER_THREADS", 4),
+        # granian retires a thread idle this long (its default 30 s; 5-600). A retired thread's
+        # successor opens a new database connection and prepares its statements again: after a
+        # quiet half minute the next burst paid that on every thread at once (docs/PERFORMANCE.md).
+        "blocking_threads_idle_timeout": _int("SERVER_THREADS_IDLE_TIMEOUT", 600),
         "backlog": _int("SERVER_BACKLOG", 1024),
         "http1_settings": HTTP1Settings(
             header_read_timeout=_int("SERVER_HEADER_TIMEOUT", 10) * 1000,

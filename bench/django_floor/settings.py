@@ -25,7 +25,7 @@ USE_I18N = False
 DATABASES = {"default": env.db_url_config(env.str("DATABASE_URL"))}
 # The API role's backend: Django's, with the health check that asks the server only when needed.
 DATABASES["default"]["ENGINE"] = "taskmanager.config.postgresql"
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)  # the API role's default
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=3)
 

@@ -122,7 +122,7 @@ if ROLE_PROFILE.has_database:
         DATABASES["replica"] = {**replica, "TEST": {"MIRROR": "default"}}
         DATABASE_ROUTERS = ["taskmanager.config.read_replica.ReplicaRouter"]
     for database in DATABASES.values():
-        database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+        database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)
         database["CONN_HEALTH_CHECKS"] = True
         if database["ENGINE"] == "django.db.backends.postgresql":
             # Django's backend with a health check that needs no round trip

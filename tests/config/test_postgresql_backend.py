@@ -235,3 +235,32 @@ def test_inside_a_transaction_the_stale_statement_fails_and_the_connection_is_re
     connection.close_if_unusable_or_obsolete()
     assert connection.connection is None
     assert _read_with_a_prepared_cursor(stale_statement) == [("kept",)]
+
+
+def test_each_connection_lives_a_random_half_to_all_of_conn_max_age():
+    lifetimes = []
+    for _ in range(20):
+        wrapper = connections.create_connection("default")
+        wrapper.settings_dict["CONN_MAX_AGE"] = 60
+        try:
+            connected = time.monotonic()
+            wrapper.connect()
+            lifetimes.append(wrapper.close_at - connected)
+        finally:
+            wrapper.close()
+    assert all(29.9 <= lifetime <= 60.1 for lifetime in lifetimes)
+    # Spread out, so the threads that connected together do not all reconnect together.
+    assert max(lifetimes) - min(lifetimes) > 10
+
+
+@pytest.mark.parametrize("max_age", [None, 0])
+def test_a_connection_kept_for_good_or_for_one_request_keeps_django_s_close_at(max_age):
+    wrapper = connections.create_connection("default")
+    wrapper.settings_dict["CONN_MAX_AGE"] = max_age
+    try:
+        before = time.monotonic()
+        wrapper.connect()
+        after = time.monotonic()
+    finally:
+        wrapper.close()
+    assert wrapper.close_at is None if max_age is None else before <= wrapper.close_at <= after

@@ -3,10 +3,15 @@
 import gc
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+import requests
 
-from deploy.serve import load_before_fork
+from deploy.harness.processes import RoleProcess, children_of
+from deploy.serve import load_before_fork, server_options
 from tests.processes import ROOT, TEST_SECRET_KEY, clean_env
 
 
@@ -26,7 +31,7 @@ def test_the_imported_application_is_frozen_out_of_the_collector_before_the_fork
 # Run in a new interpreter: this one imported every URLconf long ago.
 _IMPORTED_BEFORE_THE_FORK = """
 import sys
-from deploy.serve import load_before_fork
+from deploy.serve import load_before_fork, server_options
 load_before_fork(sys.argv[1])
 print(",".join(name for name in sys.argv[2:] if name in sys.modules))
 """
@@ -66,3 +71,37 @@ def test_an_application_that_is_not_django_s_is_served_without_its_urls():
     env = clean_env(PYTHONPATH=str(ROOT))
     imported = _imported_by_load_before_fork(env, "wsgiref.simple_server:demo_app", "django.urls")
     assert imported == []
+
+
+def _threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
+def test_request_threads_are_kept_for_the_longest_idle_time_the_server_allows(monkeypatch):
+    monkeypatch.delenv("SERVER_THREADS_IDLE_TIMEOUT", raising=False)
+    assert server_options()["blocking_threads_idle_timeout"] == 600
+
+
+@pytest.mark.parametrize(("idle_timeout", "kept"), [("60", True), ("5", False)], ids=["60s", "5s"])
+def test_request_threads_outlive_a_quiet_spell_shorter_than_their_idle_timeout(tmp_path, idle_timeout, kept):
+    env = clean_env(
+        TASKMANAGER_ROLE="api",
+        PYTHONPATH=str(ROOT),
+        SERVER_WORKERS="1",
+        SERVER_THREADS="4",
+        SERVER_THREADS_IDLE_TIMEOUT=idle_timeout,
+        METRICS_PORT="0",
+    )
+    slow = ("tests.deploy.slow_app:application",)
+    with RoleProcess(env, log_path=tmp_path / "server.log", app_args=slow, ready_path="/") as server:
+        [worker] = children_of(server.process.pid)
+        before = _threads(worker)
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: requests.get(server.url, timeout=10).content, range(16)))
+        busy = _threads(worker)
+        time.sleep(9)  # quiet for longer than the 5 s a thread may idle in the second case
+        quiet = _threads(worker)
+
+    assert answers == [b"ok"] * 16
+    assert busy > before  # the burst started threads for the requests
+    assert (quiet == busy) is kept

@@ -30,6 +30,7 @@ connections read timestamps with psycopg's (C, where psycopg_binary is
 installed).
 """
 
+import random
 import select
 from datetime import UTC
 
@@ -114,6 +115,16 @@ class DatabaseWrapper(django_postgresql.DatabaseWrapper):
         if idle and not _has_input(connection.fileno()):
             return True
         return super().is_usable()
+
+    def connect(self):
+        super().connect()
+        # A process's threads open their connections together (at its first requests), so with a
+        # fixed CONN_MAX_AGE they all reconnected together too, each new backend loading its caches
+        # and planning its statements again: 70-130 ms stalls of every thread at once
+        # (docs/PERFORMANCE.md). Each connection lives a random half to all of it instead.
+        max_age = self.settings_dict["CONN_MAX_AGE"]
+        if self.close_at is not None and max_age:
+            self.close_at -= random.uniform(0, max_age / 2)  # noqa: S311 (spreads reconnections; nothing secret)
 
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
