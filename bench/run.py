@@ -36,8 +36,9 @@ Environment knobs (for quicker iterations, not for the recorded run):
 BENCH_DURATION (s, 10: a target's measured time, at least), BENCH_ROUNDS (3),
 BENCH_WARMUP (s, 3), BENCH_OPEN_LOOP_SECONDS (s, as BENCH_DURATION),
 BENCH_DATASETS ("100,10000"), BENCH_ONLY (comma list of target names, e.g.
-api_detail,django_detail), BENCH_PORT_BASE (18400), BENCH_DB, and POSTGRES_URL for the server (postgres://postgres@127.0.0.1:5432/postgres,
-as for the tests and `make run`).
+api_detail,django_detail), BENCH_PORT_BASE (18400), BENCH_DB, and
+POSTGRES_URL for the server (postgres://postgres@127.0.0.1:5432/postgres, as
+for the tests and `make run`).
 """
 
 import os
